@@ -1,0 +1,114 @@
+/**
+ * The running application: connections, bot, workers and HTTP, started and
+ * stopped as one. main.ts runs it from the environment; the over-the-wire
+ * tests run it in-process against a local Bot API.
+ */
+import { run, type RunnerHandle } from "@grammyjs/runner";
+import type { Worker } from "bullmq";
+import { webhookCallback, type ApiClientOptions } from "grammy";
+import type { UserFromGetMe } from "grammy/types";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createBot, registerCommandMenus } from "./bot/create-bot.js";
+import type { Config } from "./config.js";
+import { createDatabase } from "./db/client.js";
+import { allFeatures, allJobHandlers, groupLanguageLookup, type FeatureDeps } from "./features/index.js";
+import { createHttpServer, healthRoutes, listen, type Route } from "./http/server.js";
+import { createLogger, type Logger } from "./log.js";
+import { closeQueues, createQueues } from "./queue/queues.js";
+import { closeWorkers, startWorkers } from "./queue/workers.js";
+import { createRedis } from "./redis.js";
+
+export interface AppOptions {
+  log?: Logger;
+  botInfo?: UserFromGetMe;
+  client?: ApiClientOptions;
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;
+
+export async function createApp(config: Config, options: AppOptions = {}) {
+  const log = options.log ?? createLogger(config.LOG_LEVEL);
+  const { db, sql } = createDatabase(config.DATABASE_URL);
+  const redis = createRedis(config.REDIS_URL);
+  // BullMQ's blocking connections must never give up on a command.
+  const queueConnection = createRedis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const queues = createQueues(queueConnection, config.REDIS_PREFIX);
+  const deps: FeatureDeps = { config, db, redis, queues, log };
+  const features = allFeatures(deps);
+  const bot = createBot({
+    config,
+    db,
+    redis,
+    log,
+    features,
+    groupLanguage: groupLanguageLookup(deps),
+    botInfo: options.botInfo,
+    client: options.client,
+  });
+
+  const runsBot = config.ROLE !== "worker";
+  const runsWorker = config.ROLE !== "bot";
+  const webhookPath = config.WEBHOOK_URL ? new URL(config.WEBHOOK_URL).pathname : undefined;
+
+  const routes: Route[] = healthRoutes([
+    { name: "postgres", check: () => sql`select 1` },
+    { name: "redis", check: () => redis.ping() },
+  ]);
+  if (runsBot && webhookPath) {
+    const handle = webhookCallback(bot, "http", { secretToken: config.WEBHOOK_SECRET, onTimeout: "throw" });
+    routes.push({ method: "POST", path: webhookPath, handler: (req, res) => handle(req, res) });
+  }
+  const server: Server = createHttpServer(routes, (err) => log.error({ err }, "http handler failed"));
+
+  let runner: RunnerHandle | undefined;
+  let workers: Worker[] = [];
+  let address: AddressInfo | undefined;
+  let stopped = false;
+
+  return {
+    bot,
+    db,
+    sql,
+    redis,
+    queues,
+    log,
+    get address() {
+      return address;
+    },
+    /** Runs queued jobs (the worker role). */
+    startWorkers() {
+      if (workers.length === 0) {
+        workers = startWorkers({ connection: queueConnection, redisPrefix: config.REDIS_PREFIX, handlers: allJobHandlers(deps, bot.api), log });
+      }
+    },
+    /** Takes updates from Telegram: webhook when configured, long polling otherwise. */
+    async startBot() {
+      await bot.init();
+      await registerCommandMenus(bot, features).catch((err) => log.warn({ err: String(err) }, "setMyCommands failed"));
+      if (config.WEBHOOK_URL) {
+        await bot.api.setWebhook(config.WEBHOOK_URL, { secret_token: config.WEBHOOK_SECRET });
+      } else {
+        await bot.api.deleteWebhook();
+        runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"] } } });
+      }
+    },
+    async start() {
+      address = await listen(server, config.PORT, config.HOST);
+      if (runsWorker) this.startWorkers();
+      if (runsBot) await this.startBot();
+      log.info({ role: config.ROLE, mode: config.WEBHOOK_URL ? "webhook" : "polling", port: address.port, startup_ms: Math.round(process.uptime() * 1000), rss_mb: Math.round(process.memoryUsage().rss / 1e6) }, "mati started");
+    },
+    /** Stops taking updates, lets in-flight work finish, closes everything. */
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (runner?.isRunning()) await runner.stop();
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeWorkers(workers);
+      await closeQueues(queues);
+      await Promise.allSettled([redis.quit(), queueConnection.quit(), sql.end({ timeout: 5 })]);
+      log.info("mati stopped");
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * createBot(deps): the middleware order and the router. Features are plugged
+ * in from src/features; nothing here knows what a rating or complaint is.
+ */
+import { autoRetry } from "@grammyjs/auto-retry";
+import { conversations, createConversation } from "@grammyjs/conversations";
+import { sequentialize } from "@grammyjs/runner";
+import { Bot, type ApiClientOptions } from "grammy";
+import type { UserFromGetMe } from "grammy/types";
+import type { Redis } from "ioredis";
+import type { Config } from "../config.js";
+import type { Database } from "../db/client.js";
+import type { User } from "../db/schema/index.js";
+import { translator, type Language } from "../i18n.js";
+import type { Logger } from "../log.js";
+import { redisStore } from "../redis.js";
+import type { MatiContext, MatiConversationContext } from "./context.js";
+import type { Feature } from "./feature.js";
+import { AnsweredCallbacks, dropDuplicateUpdates, errorBoundary, floodGuard, loadPersonAndLanguage } from "./middleware.js";
+
+/** Bump when any conversation changes shape: old saved states are then dropped instead of replayed. */
+export const CONVERSATION_STATE_VERSION = 1;
+
+export interface BotDeps {
+  config: Config;
+  db: Database;
+  redis: Redis;
+  log: Logger;
+  features: Feature[];
+  /** Defaults to Khmer for every group; councils provide the real lookup. */
+  groupLanguage?: (chatId: number) => Promise<Language | undefined>;
+  /** Tests pass botInfo (no getMe) and a capturing fetch. */
+  botInfo?: UserFromGetMe;
+  client?: ApiClientOptions;
+}
+
+export function createBot(deps: BotDeps): Bot<MatiContext> {
+  const { config, db, redis, log } = deps;
+  const prefix = config.REDIS_PREFIX;
+  const bot = new Bot<MatiContext>(config.BOT_TOKEN, {
+    botInfo: deps.botInfo,
+    client: { apiRoot: config.TELEGRAM_API_ROOT, ...deps.client },
+  });
+  const answered = new AnsweredCallbacks();
+  const retry = autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 });
+  bot.api.config.use(answered.transformer);
+  bot.api.config.use(retry);
+
+  // Per-chat ordering within this process (the conversation state is per chat).
+  bot.use(sequentialize((ctx) => ctx.chatId?.toString()));
+  bot.use(errorBoundary(log, answered));
+  bot.use(dropDuplicateUpdates(redis, prefix));
+  bot.use(loadPersonAndLanguage(db, config, deps.groupLanguage ?? (async () => undefined)));
+  bot.use(floodGuard(redis, prefix));
+
+  bot.use(
+    conversations<MatiContext, MatiConversationContext>({
+      storage: {
+        type: "key",
+        version: CONVERSATION_STATE_VERSION,
+        adapter: redisStore(redis, `${prefix}:conversation`, 7 * 86_400),
+      },
+      // Conversations run without the outer middleware: re-install what they
+      // need. The person and language are read from the outer context through
+      // `external`, so a replay sees the values of the time.
+      plugins: (conversation) => [
+        async (ctx, next) => {
+          ctx.api.config.use(answered.transformer);
+          ctx.api.config.use(retry);
+          const snapshot = await conversation.external({
+            task: (outer) => ({ user: outer.user, lang: outer.lang }),
+            afterLoad: (value) => ({ ...value, user: reviveUser(value.user) }),
+          });
+          ctx.user = snapshot.user;
+          ctx.lang = snapshot.lang;
+          ctx.t = translator(snapshot.lang);
+          await next();
+        },
+      ],
+    }),
+  );
+
+  // /cancel must come after conversations() and before createConversation(),
+  // or an active conversation swallows it.
+  bot.command("cancel", async (ctx) => {
+    const active = Object.keys(ctx.conversation.active()).length > 0;
+    await ctx.conversation.exitAll();
+    await ctx.reply(ctx.t(active ? "common.cancelled" : "common.nothing_to_cancel"), {
+      reply_markup: { remove_keyboard: true },
+    });
+  });
+
+  for (const feature of deps.features) {
+    for (const [id, builder] of Object.entries(feature.conversations ?? {})) {
+      bot.use(createConversation<MatiContext, MatiConversationContext>(builder, id));
+    }
+  }
+  for (const feature of deps.features) {
+    if (feature.composer) bot.use(feature.composer);
+  }
+
+  // Nobody claimed it: a stale or forged button, or text we do not expect.
+  bot.on("callback_query", async (ctx) => {
+    await ctx.answerCallbackQuery({ text: ctx.t("common.button_expired") });
+  });
+  bot.on("message", async (ctx) => {
+    if (ctx.chat.type === "private") await ctx.reply(ctx.t("common.not_understood"));
+  });
+
+  return bot;
+}
+
+/** JSON round trips turn dates into strings; give them back their type. */
+function reviveUser(user: User | undefined): User | undefined {
+  if (!user) return undefined;
+  return { ...user, createdAt: new Date(user.createdAt), updatedAt: new Date(user.updatedAt) };
+}
+
+/** The command menus in both languages (Khmer for km, English as the default). */
+export async function registerCommandMenus(bot: Bot<MatiContext>, features: Feature[]): Promise<void> {
+  const entries = features.flatMap((f) => f.commands ?? []);
+  const scopes = [
+    { scope: { type: "all_private_chats" as const }, kinds: ["private"] },
+    { scope: { type: "all_group_chats" as const }, kinds: ["group"] },
+  ];
+  for (const lang of ["km", "en"] as const) {
+    const t = translator(lang);
+    for (const { scope, kinds } of scopes) {
+      const commands = entries
+        .filter((e) => kinds.includes(e.scope))
+        .map((e) => ({ command: e.command, description: t(e.descriptionKey) }));
+      await bot.api.setMyCommands(commands, { scope, ...(lang === "km" ? { language_code: "km" } : {}) });
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import type { ConversationBuilder } from "@grammyjs/conversations";
+import type { Composer } from "grammy";
+import type { MatiContext, MatiConversationContext } from "./context.js";
+
+/** Where a command shows up in Telegram's command menu. */
+export type CommandScope = "private" | "group" | "staff";
+
+export interface CommandEntry {
+  command: string;
+  /** i18n key of the one-line description. */
+  descriptionKey: string;
+  scope: CommandScope;
+}
+
+/**
+ * A feature plugs into the bot with its conversations (registered before any
+ * handler, so /cancel and the conversations see updates first), its handlers
+ * and its command-menu entries.
+ */
+export interface Feature {
+  name: string;
+  conversations?: Record<string, ConversationBuilder<MatiContext, MatiConversationContext>>;
+  composer?: Composer<MatiContext>;
+  commands?: CommandEntry[];
+}

@@ -1,0 +1,123 @@
+/** The cross-cutting middleware, in the order createBot installs them. */
+import type { Redis } from "ioredis";
+import type { Middleware, Transformer } from "grammy";
+import type { Config } from "../config.js";
+import type { Database } from "../db/client.js";
+import { ensureUser } from "../features/users/users.js";
+import { languageFromTelegram, translator, type Language } from "../i18n.js";
+import type { Logger } from "../log.js";
+import type { MatiContext } from "./context.js";
+
+/**
+ * Outermost: logs one line per update with its duration, turns an unexpected
+ * error into a short localised apology (never a stack trace), and makes sure
+ * every callback query is answered so the user's spinner stops.
+ */
+export function errorBoundary(log: Logger, answered: AnsweredCallbacks): Middleware<MatiContext> {
+  return async (ctx, next) => {
+    const started = performance.now();
+    const queryId = ctx.callbackQuery?.id;
+    let failed = false;
+    try {
+      await next();
+    } catch (err) {
+      failed = true;
+      log.error({ err, update_id: ctx.update.update_id, chat_id: ctx.chatId }, "update failed");
+      if (ctx.chatId !== undefined && !ctx.inlineQuery) {
+        const t = ctx.t ?? translator(languageFromTelegram(ctx.from?.language_code));
+        await ctx.api.sendMessage(ctx.chatId, t("common.error_apology")).catch(() => {});
+      }
+    } finally {
+      if (queryId && !answered.take(queryId)) await ctx.answerCallbackQuery().catch(() => {});
+      log.info(
+        { update_id: ctx.update.update_id, type: updateType(ctx), chat_id: ctx.chatId, ms: Math.round(performance.now() - started), failed },
+        "update",
+      );
+    }
+  };
+}
+
+function updateType(ctx: MatiContext): string {
+  return Object.keys(ctx.update).find((k) => k !== "update_id") ?? "unknown";
+}
+
+/**
+ * Remembers which callback queries some handler already answered, including
+ * inside conversations (which use their own Api objects: the transformer is
+ * installed there through the conversation plugins).
+ */
+export class AnsweredCallbacks {
+  private readonly ids = new Set<string>();
+  readonly transformer: Transformer = async (prev, method, payload, signal) => {
+    if (method === "answerCallbackQuery") {
+      const id = (payload as { callback_query_id: string }).callback_query_id;
+      this.ids.add(id);
+      // Bounded: an id is normally taken again within the same update.
+      if (this.ids.size > 10_000) this.ids.delete(this.ids.values().next().value!);
+    }
+    return prev(method, payload, signal);
+  };
+  take(id: string): boolean {
+    return this.ids.delete(id);
+  }
+}
+
+/**
+ * Telegram redelivers an update when a webhook answer fails or is slow. An
+ * update is claimed while it is handled and remembered for a day once done; a
+ * failed one is released so the redelivery is handled.
+ */
+export function dropDuplicateUpdates(redis: Redis, prefix: string): Middleware<MatiContext> {
+  return async (ctx, next) => {
+    const key = `${prefix}:update:${ctx.update.update_id}`;
+    const claimed = await redis.set(key, "handling", "EX", 120, "NX");
+    if (claimed !== "OK") return;
+    try {
+      await next();
+      await redis.set(key, "done", "EX", 86_400);
+    } catch (err) {
+      await redis.del(key).catch(() => {});
+      throw err;
+    }
+  };
+}
+
+/**
+ * Loads the person (private chats) and sets ctx.lang and ctx.t. Groups get
+ * their own language from `groupLanguage` (councils store it).
+ */
+export function loadPersonAndLanguage(
+  db: Database,
+  config: Config,
+  groupLanguage: (chatId: number) => Promise<Language | undefined>,
+): Middleware<MatiContext> {
+  return async (ctx, next) => {
+    const chat = ctx.chat;
+    ctx.user = undefined;
+    let lang: Language = languageFromTelegram(ctx.from?.language_code);
+    if (ctx.from && !ctx.from.is_bot && (chat?.type === "private" || (!chat && ctx.callbackQuery))) {
+      ctx.user = await ensureUser(db, ctx.from, config.ADMIN_TELEGRAM_IDS);
+      lang = ctx.user.language ?? lang;
+    } else if (chat && (chat.type === "group" || chat.type === "supergroup")) {
+      lang = (await groupLanguage(chat.id)) ?? "km";
+    }
+    ctx.lang = lang;
+    ctx.t = translator(lang);
+    await next();
+  };
+}
+
+/**
+ * A per-person flood guard (fixed window in Redis, shared by every instance):
+ * beyond the limit updates are dropped, with one polite notice per window.
+ */
+export function floodGuard(redis: Redis, prefix: string, limit = 30, windowSeconds = 10): Middleware<MatiContext> {
+  return async (ctx, next) => {
+    const who = ctx.from?.id;
+    if (!who) return next();
+    const key = `${prefix}:flood:${who}`;
+    const [[, count]] = (await redis.multi().incr(key).expire(key, windowSeconds, "NX").exec()) as [[null, number]];
+    if (count <= limit) return next();
+    if (count === limit + 1 && ctx.chat?.type === "private") await ctx.reply(ctx.t("common.slow_down"));
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The only reader of process.env. Every setting is validated at start-up;
+ * a bad or missing value is reported together with every other problem and
+ * a hint on how to fix it, so an operator fixes them all in one go.
+ */
+import { z } from "zod";
+
+const csvOfIds = z
+  .string()
+  .default("")
+  .transform((raw, ctx) => {
+    const parts = raw.split(",").map((p) => p.trim()).filter(Boolean);
+    const ids: number[] = [];
+    for (const part of parts) {
+      if (!/^\d{1,15}$/.test(part)) {
+        ctx.addIssue({ code: "custom", message: `"${part}" is not a Telegram user id (digits only)` });
+        continue;
+      }
+      ids.push(Number(part));
+    }
+    return ids;
+  });
+
+const urlWith = (protocols: string[], example: string) =>
+  z.string({ error: `required, e.g. ${example}` }).refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL like ${example}` },
+  );
+
+const isTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const schema = z
+  .object({
+    BOT_TOKEN: z
+      .string({ error: "required: create a bot with @BotFather and paste its token" })
+      .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "does not look like a token from @BotFather (123456:ABC-…)"),
+    TELEGRAM_API_ROOT: urlWith(["http:", "https:"], "https://api.telegram.org")
+      .default("https://api.telegram.org")
+      .transform((url) => url.replace(/\/+$/, "")),
+    DATABASE_URL: urlWith(["postgres:", "postgresql:"], "postgres://postgres@127.0.0.1:5432/mati"),
+    REDIS_URL: urlWith(["redis:", "rediss:"], "redis://127.0.0.1:6379").default("redis://127.0.0.1:6379"),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/, "letters, digits, - and _ only (it prefixes every Redis key)")
+      .default("mati"),
+    ADMIN_TELEGRAM_IDS: csvOfIds,
+    WEBHOOK_URL: urlWith(["https:", "http:"], "https://mati.example.org/telegram").optional(),
+    WEBHOOK_SECRET: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,256}$/, "16–256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+      .optional(),
+    PORT: z.coerce.number({ error: "must be a port number" }).int().min(0).max(65535).default(3000),
+    HOST: z.string().default("0.0.0.0"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    TIMEZONE: z.string().refine(isTimeZone, "is not an IANA time zone such as Asia/Phnom_Penh").default("Asia/Phnom_Penh"),
+    ROLE: z.enum(["all", "bot", "worker"], { error: "must be all, bot or worker" }).default("all"),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.WEBHOOK_URL && !cfg.WEBHOOK_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["WEBHOOK_SECRET"], message: "required when WEBHOOK_URL is set, so that only Telegram can call the webhook" });
+    }
+  });
+
+export type Config = z.output<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Mati cannot start: the configuration has ${problems.length} problem(s):\n` + problems.map((p) => `  - ${p}`).join("\n") +
+      "\nSet these in the environment or in a .env file (see .env.example).");
+  }
+}
+
+/** Validates an environment (process.env by default); throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "not set" (a blank line in .env), not "set to nothing".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".") || "config"}: ${issue.message}`));
+}
+
+/** Reads ./.env into process.env when present (values already in the environment win). */
+export function loadDotEnv(path = ".env"): void {
+  try {
+    process.loadEnvFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+}

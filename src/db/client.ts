@@ -1,0 +1,33 @@
+import { fileURLToPath } from "node:url";
+import { drizzle } from "drizzle-orm/postgres-js";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as schema from "./schema/index.js";
+
+export type Database = ReturnType<typeof createDatabase>["db"];
+
+/** One pool per process. `sql` is the raw postgres.js client (health checks, shutdown). */
+export function createDatabase(url: string, options: { max?: number } = {}) {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    // Fail fast when Postgres is down, so /readyz answers instead of hanging.
+    connect_timeout: 5,
+  });
+  const db = drizzle(sql, { schema });
+  return { db, sql };
+}
+
+const migrationsFolder = fileURLToPath(new URL("../../migrations", import.meta.url));
+
+/** Applies pending drizzle-kit migrations from ./migrations (idempotent). */
+export async function runMigrations(url: string): Promise<void> {
+  // A dedicated single connection: migrations take an advisory lock, so two
+  // instances starting together apply them once.
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await migrate(drizzle(sql), { migrationsFolder });
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

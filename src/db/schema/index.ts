@@ -1,0 +1,3 @@
+// Every table, one file per aggregate. drizzle.config.ts reads this folder.
+export * from "./areas.js";
+export * from "./users.js";

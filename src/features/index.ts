@@ -1,0 +1,40 @@
+/**
+ * The list of features the bot is made of, and the job handlers the worker
+ * runs. A new feature adds itself here (one line each) and nowhere else in
+ * the wiring.
+ */
+import type { Feature } from "../bot/feature.js";
+import type { Config } from "../config.js";
+import type { Database } from "../db/client.js";
+import type { Language } from "../i18n.js";
+import type { Logger } from "../log.js";
+import type { Queues } from "../queue/queues.js";
+import type { JobHandlers } from "../queue/workers.js";
+import type { Api } from "grammy";
+import type { Redis } from "ioredis";
+import { onboardingFeature } from "./onboarding/index.js";
+import { notifyHandlers } from "./notify/jobs.js";
+
+/** What features are built from: no globals, everything passed in. */
+export interface FeatureDeps {
+  config: Config;
+  db: Database;
+  redis: Redis;
+  queues: Queues;
+  log: Logger;
+}
+
+export function allFeatures(deps: FeatureDeps): Feature[] {
+  return [onboardingFeature(deps.db)];
+}
+
+/** A group's language, for groups that councils linked (Khmer otherwise). */
+export function groupLanguageLookup(_deps: FeatureDeps): (chatId: number) => Promise<Language | undefined> {
+  return async () => undefined;
+}
+
+export function allJobHandlers(deps: FeatureDeps, api: Api): JobHandlers {
+  return {
+    notify: { ...notifyHandlers(deps.db, api) },
+  };
+}

@@ -1,0 +1,54 @@
+/** Who a person is to Mati: their users row, language, commune and role. */
+import { eq } from "drizzle-orm";
+import type { Database } from "../../db/client.js";
+import { users, type Language, type User, type UserRole } from "../../db/schema/index.js";
+
+export interface TelegramPerson {
+  id: number;
+  first_name: string;
+  username?: string;
+}
+
+/**
+ * Finds or creates the person's row and keeps their name, username and
+ * blocked flag current. The common case is one SELECT; writes happen only when
+ * something changed. Admins listed in config are promoted on sight.
+ */
+export async function ensureUser(db: Database, person: TelegramPerson, adminIds: readonly number[]): Promise<User> {
+  const wantsAdmin = adminIds.includes(person.id);
+  const [existing] = await db.select().from(users).where(eq(users.telegramId, person.id)).limit(1);
+  const username = person.username ?? null;
+  if (!existing) {
+    const [created] = await db
+      .insert(users)
+      .values({ telegramId: person.id, firstName: person.first_name, username, role: wantsAdmin ? "admin" : "citizen" })
+      .onConflictDoUpdate({ target: users.telegramId, set: { firstName: person.first_name, username } })
+      .returning();
+    return created!;
+  }
+  const role: UserRole = wantsAdmin ? "admin" : existing.role;
+  if (existing.firstName === person.first_name && existing.username === username && !existing.blockedBot && existing.role === role) {
+    return existing;
+  }
+  const [updated] = await db
+    .update(users)
+    .set({ firstName: person.first_name, username, blockedBot: false, role, updatedAt: new Date() })
+    .where(eq(users.id, existing.id))
+    .returning();
+  return updated!;
+}
+
+export async function setUserLanguage(db: Database, userId: number, language: Language): Promise<void> {
+  await db.update(users).set({ language, updatedAt: new Date() }).where(eq(users.id, userId));
+}
+
+/** Telegram said 403 (blocked, deactivated): stop sending until the person writes again. */
+export async function markChatBlocked(db: Database, telegramId: number): Promise<void> {
+  await db.update(users).set({ blockedBot: true, updatedAt: new Date() }).where(eq(users.telegramId, telegramId));
+}
+
+const roleRank: Record<UserRole, number> = { citizen: 0, volunteer: 1, staff: 2, admin: 3 };
+/** Staff actions require staff or admin; admin actions require admin. */
+export function hasRole(user: Pick<User, "role"> | undefined, needed: UserRole): boolean {
+  return !!user && roleRank[user.role] >= roleRank[needed];
+}

@@ -1,0 +1,40 @@
+import { Redis, type RedisOptions } from "ioredis";
+
+/**
+ * The one Redis connection factory. BullMQ workers need
+ * `maxRetriesPerRequest: null` (they block); ordinary clients keep ioredis'
+ * default so a command fails instead of hanging while Redis is down.
+ */
+export function createRedis(url: string, options: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    lazyConnect: false,
+    enableReadyCheck: true,
+    // Keep retrying for ever with a ceiling: Redis restarts must heal by themselves.
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+    ...options,
+  });
+}
+
+/** Key/value storage in Redis for grammY sessions and conversation state, JSON-encoded. */
+export interface KeyValueStore<T> {
+  read(key: string): Promise<T | undefined>;
+  write(key: string, value: T): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export function redisStore<T>(redis: Redis, namespace: string, ttlSeconds?: number): KeyValueStore<T> {
+  return {
+    async read(key) {
+      const raw = await redis.get(`${namespace}:${key}`);
+      return raw === null ? undefined : (JSON.parse(raw) as T);
+    },
+    async write(key, value) {
+      const raw = JSON.stringify(value);
+      if (ttlSeconds) await redis.set(`${namespace}:${key}`, raw, "EX", ttlSeconds);
+      else await redis.set(`${namespace}:${key}`, raw);
+    },
+    async delete(key) {
+      await redis.del(`${namespace}:${key}`);
+    },
+  };
+}
