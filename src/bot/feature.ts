@@ -12,6 +12,16 @@ export interface CommandEntry {
   scope: CommandScope;
 }
 
+/** A button of the citizen's main menu; the feature handles its callback data. */
+export interface MenuEntry {
+  /** i18n key of the button label (emoji first, e.g. "⭐ Rate a service"). */
+  labelKey: string;
+  /** Short callback data the feature's composer answers, e.g. "menu:rate". */
+  callbackData: string;
+  /** Position in the menu (lower first). */
+  order: number;
+}
+
 /**
  * A feature plugs into the bot with its conversations (registered before any
  * handler, so /cancel and the conversations see updates first), its handlers
@@ -22,4 +32,5 @@ export interface Feature {
   conversations?: Record<string, ConversationBuilder<MatiContext, MatiConversationContext>>;
   composer?: Composer<MatiContext>;
   commands?: CommandEntry[];
+  mainMenu?: MenuEntry[];
 }

@@ -24,6 +24,10 @@ export interface FeatureDeps {
   log: Logger;
 }
 
+/**
+ * Order matters: features see updates in this order. Onboarding comes last so
+ * that a feature owning a /start deep-link payload (e.g. "v_…") answers first.
+ */
 export function allFeatures(deps: FeatureDeps): Feature[] {
   return [onboardingFeature(deps.db)];
 }
