@@ -1,5 +1,6 @@
 import type { ConversationBuilder } from "@grammyjs/conversations";
 import type { Composer } from "grammy";
+import type { UserRole } from "../db/schema/index.js";
 import type { MatiContext, MatiConversationContext } from "./context.js";
 
 /** Where a command shows up in Telegram's command menu. */
@@ -20,6 +21,8 @@ export interface MenuEntry {
   callbackData: string;
   /** Position in the menu (lower first). */
   order: number;
+  /** Shown only to people with at least this role (e.g. "volunteer"). */
+  minRole?: UserRole;
 }
 
 /**
