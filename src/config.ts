@@ -92,6 +92,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".") || "config"}: ${issue.message}`));
 }
 
+/** For command-line tools that only need the database (areas:import, db:migrate). */
+export function loadDatabaseUrl(env: Record<string, string | undefined> = process.env): string {
+  const result = z.object({ DATABASE_URL: urlWith(["postgres:", "postgresql:"], "postgres://postgres@127.0.0.1:5432/mati") }).safeParse(env);
+  if (result.success) return result.data.DATABASE_URL;
+  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+}
+
 /** Reads ./.env into process.env when present (values already in the environment win). */
 export function loadDotEnv(path = ".env"): void {
   try {
