@@ -67,12 +67,16 @@ const schema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     TIMEZONE: z.string().refine(isTimeZone, "is not an IANA time zone such as Asia/Phnom_Penh").default("Asia/Phnom_Penh"),
     ROLE: z.enum(["all", "bot", "worker"], { error: "must be all, bot or worker" }).default("all"),
-  })
-  .superRefine((cfg, ctx) => {
-    if (cfg.WEBHOOK_URL && !cfg.WEBHOOK_SECRET) {
-      ctx.addIssue({ code: "custom", path: ["WEBHOOK_SECRET"], message: "required when WEBHOOK_URL is set, so that only Telegram can call the webhook" });
-    }
   });
+
+/** Rules across settings; checked even when single settings are wrong, so every problem is listed at once. */
+function crossFieldProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (env.WEBHOOK_URL && !env.WEBHOOK_SECRET) {
+    problems.push("WEBHOOK_SECRET: required when WEBHOOK_URL is set, so that only Telegram can call the webhook");
+  }
+  return problems;
+}
 
 export type Config = z.output<typeof schema>;
 
@@ -88,8 +92,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Empty strings mean "not set" (a blank line in .env), not "set to nothing".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
   const result = schema.safeParse(cleaned);
-  if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".") || "config"}: ${issue.message}`));
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join(".") || "config"}: ${issue.message}`)),
+    ...crossFieldProblems(cleaned),
+  ];
+  if (result.success && problems.length === 0) return result.data;
+  throw new ConfigError(problems);
 }
 
 /** For command-line tools that only need the database (areas:import, db:migrate). */
