@@ -30,9 +30,10 @@ export type App = Awaited<ReturnType<typeof createApp>>;
 export async function createApp(config: Config, options: AppOptions = {}) {
   const log = options.log ?? createLogger(config.LOG_LEVEL);
   const { db, sql } = createDatabase(config.DATABASE_URL);
-  const redis = createRedis(config.REDIS_URL);
+  const logRedisError = (err: Error) => log.warn({ err: err.message }, "redis connection lost; retrying");
+  const redis = createRedis(config.REDIS_URL, {}, logRedisError);
   // BullMQ's blocking connections must never give up on a command.
-  const queueConnection = createRedis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const queueConnection = createRedis(config.REDIS_URL, { maxRetriesPerRequest: null }, logRedisError);
   const queues = createQueues(queueConnection, config.REDIS_PREFIX);
   const deps: FeatureDeps = { config, db, redis, queues, log };
   const features = allFeatures(deps);

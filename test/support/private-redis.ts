@@ -1,0 +1,38 @@
+/** A Redis server of the test's own (for stopping and restarting it without touching the shared one). */
+import { spawn, type ChildProcess } from "node:child_process";
+import { Redis } from "ioredis";
+import { freePort } from "./process.js";
+
+export interface PrivateRedis {
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
+    for (let i = 0; i < 100; i++) {
+      try {
+        await probe.connect().catch(() => {});
+        if ((await probe.ping()) === "PONG") break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    probe.disconnect();
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    stop: async () => {
+      const exiting = new Promise((resolve) => child?.once("exit", resolve));
+      child?.kill("SIGKILL");
+      await exiting;
+    },
+  };
+}
