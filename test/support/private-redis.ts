@@ -15,6 +15,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const start = async () => {
     child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
     const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
+    probe.on("error", () => {}); // refusals are expected until the server is up
     for (let i = 0; i < 100; i++) {
       try {
         await probe.connect().catch(() => {});
