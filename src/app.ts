@@ -10,6 +10,7 @@ import type { UserFromGetMe } from "grammy/types";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createBot, registerCommandMenus } from "./bot/create-bot.js";
+import { UpdatesInFlight } from "./bot/middleware.js";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/client.js";
 import { allFeatures, allJobHandlers, groupLanguageLookup, type FeatureDeps } from "./features/index.js";
@@ -37,7 +38,9 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const queues = createQueues(queueConnection, config.REDIS_PREFIX);
   const deps: FeatureDeps = { config, db, redis, queues, log };
   const features = allFeatures(deps);
+  const inFlight = new UpdatesInFlight();
   const bot = createBot({
+    inFlight,
     config,
     db,
     redis,
@@ -105,7 +108,10 @@ export async function createApp(config: Config, options: AppOptions = {}) {
       if (stopped) return;
       stopped = true;
       if (runner?.isRunning()) await runner.stop();
-      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      // New webhook requests are refused from here; requests and updates in flight finish.
+      const httpClosed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+      await inFlight.drained();
+      await httpClosed;
       await closeWorkers(workers);
       await closeQueues(queues);
       await Promise.allSettled([redis.quit(), queueConnection.quit(), sql.end({ timeout: 5 })]);

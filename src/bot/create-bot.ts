@@ -16,7 +16,7 @@ import type { Logger } from "../log.js";
 import { redisStore } from "../redis.js";
 import type { MatiContext, MatiConversationContext } from "./context.js";
 import type { Feature } from "./feature.js";
-import { AnsweredCallbacks, dropDuplicateUpdates, errorBoundary, floodGuard, loadPersonAndLanguage } from "./middleware.js";
+import { AnsweredCallbacks, dropDuplicateUpdates, errorBoundary, floodGuard, loadPersonAndLanguage, UpdatesInFlight } from "./middleware.js";
 
 /** Bump when any conversation changes shape: old saved states are then dropped instead of replayed. */
 export const CONVERSATION_STATE_VERSION = 1;
@@ -29,6 +29,8 @@ export interface BotDeps {
   features: Feature[];
   /** Defaults to Khmer for every group; councils provide the real lookup. */
   groupLanguage?: (chatId: number) => Promise<Language | undefined>;
+  /** Lets shutdown wait for updates being handled. */
+  inFlight?: UpdatesInFlight;
   /** Tests pass botInfo (no getMe) and a capturing fetch. */
   botInfo?: UserFromGetMe;
   client?: ApiClientOptions;
@@ -46,6 +48,7 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
   bot.api.config.use(answered.transformer);
   bot.api.config.use(retry);
 
+  if (deps.inFlight) bot.use(deps.inFlight.middleware);
   // Per-chat ordering within this process (the conversation state is per chat).
   bot.use(sequentialize((ctx) => ctx.chatId?.toString()));
   bot.use(errorBoundary(log, answered));

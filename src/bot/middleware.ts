@@ -121,3 +121,24 @@ export function floodGuard(redis: Redis, prefix: string, limit = 30, windowSecon
     if (count === limit + 1 && ctx.chat?.type === "private") await ctx.reply(ctx.t("common.slow_down"));
   };
 }
+
+/**
+ * Counts updates being handled, so shutdown can wait for them: the runner's
+ * stop() only ends fetching, not the handlers already running.
+ */
+export class UpdatesInFlight {
+  private count = 0;
+  private waiters: (() => void)[] = [];
+  readonly middleware: Middleware<MatiContext> = async (_ctx, next) => {
+    this.count++;
+    try {
+      await next();
+    } finally {
+      if (--this.count === 0) for (const wake of this.waiters.splice(0)) wake();
+    }
+  };
+  /** Resolves once nothing is being handled (at once when idle). */
+  drained(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}

@@ -83,6 +83,8 @@ export class FakeTelegram {
   /** Failures to inject: method → queue of failures to return before succeeding. */
   private readonly injected = new Map<string, ApiFailure[]>();
   webhook: { url: string; secret?: string } | undefined;
+  /** Extra latency per method (e.g. a slow sendMessage while the bot shuts down). */
+  readonly latency = new Map<string, number>();
 
   constructor(readonly token = TEST_TOKEN, readonly me: UserFromGetMe = testBotInfo) {}
 
@@ -194,6 +196,8 @@ export class FakeTelegram {
 
   async handle(method: string, params: Record<string, unknown>): Promise<ApiResult> {
     this.calls.push({ method, params, at: Date.now() });
+    const delay = this.latency.get(method);
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
     try {
       const injected = this.injected.get(method)?.shift();
       if (injected) throw injected;

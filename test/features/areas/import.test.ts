@@ -29,8 +29,8 @@ describe("gazetteer import", () => {
     expect(again).toMatchObject({ inserted: 0, updated: 80 });
     const [row] = await env.db.select().from(areas).where(eq(areas.code, "081202"));
     expect(row).toMatchObject({ level: "commune", parentCode: "0812", nameKm: "ព្រែកជ្រៃ", nameEn: "Preaek Chrey", unitKm: "សង្កាត់", unitEn: "Sangkat" });
-    const [{ count }] = await env.db.select({ count: sql<number>`count(*)::int` }).from(areas);
-    expect(count).toBe(80);
+    const [total] = await env.db.select({ count: sql<number>`count(*)::int` }).from(areas);
+    expect(total?.count).toBe(80);
   });
 
   it("adds villages under communes already imported, and updates a renamed commune", async () => {

@@ -1,0 +1,99 @@
+/**
+ * Mati as users start it (`npm start`): a real process, long polling a local
+ * Bot API over HTTP, restarted and stopped with signals.
+ */
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { users } from "../../src/db/schema/index.js";
+import { useTestEnvironment } from "../support/env.js";
+import { FakeTelegram, TEST_TOKEN } from "../support/fake-telegram.js";
+import { eventually } from "../support/harness.js";
+import { freePort, startMati, type MatiProcess } from "../support/process.js";
+import { redisUrl } from "../support/urls.js";
+
+const env = useTestEnvironment();
+const fake = new FakeTelegram();
+let api: Awaited<ReturnType<FakeTelegram["listen"]>>;
+let running: MatiProcess | undefined;
+
+beforeAll(async () => {
+  api = await fake.listen();
+});
+afterAll(async () => {
+  running?.child.kill("SIGKILL");
+  await api.close();
+});
+
+async function start(): Promise<MatiProcess> {
+  running = startMati({
+    BOT_TOKEN: TEST_TOKEN,
+    TELEGRAM_API_ROOT: api.apiRoot,
+    DATABASE_URL: env.databaseUrl,
+    REDIS_URL: redisUrl(),
+    REDIS_PREFIX: env.redisPrefix,
+    PORT: String(await freePort()),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "info",
+  });
+  await running.waitForLog(/"msg":"mati started"/);
+  return running;
+}
+
+const botMessages = (chatId: number) => fake.chatMessages(chatId).filter((m) => m.raw.from?.is_bot);
+
+describe("npm start against a local Bot API", () => {
+  const user = fake.newUser({ first_name: "Bopha", language_code: "km" });
+  const chat = fake.addPrivateChat(user);
+
+  it("polls, answers /start with the language choice, and saves the choice", async () => {
+    const mati = await start();
+    await eventually(() => expect(fake.callsTo("getUpdates").length).toBeGreaterThan(0));
+    expect(fake.callsTo("setMyCommands").map((c) => c.params.language_code ?? "default")).toEqual(["km", "km", "default", "default"]);
+
+    fake.enqueueUpdate(fake.messageFrom(user, chat, { text: "/start" }));
+    const greeting = await eventually(() => {
+      const [first] = botMessages(chat.id);
+      expect(first?.buttons.flat().map((b) => b.text)).toEqual(["ខ្មែរ", "English"]);
+      return first!;
+    });
+    fake.enqueueUpdate(fake.callbackFrom(user, greeting, "lang:en"));
+    await eventually(async () => {
+      const [row] = await env.db.select().from(users).where(eq(users.telegramId, user.id));
+      expect(row?.language).toBe("en");
+    });
+
+    mati.child.kill("SIGTERM");
+    expect(await mati.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it("remembers the choice after a restart", async () => {
+    const mati = await start();
+    fake.enqueueUpdate(fake.messageFrom(user, chat, { text: "/help" }));
+    await eventually(() => expect(botMessages(chat.id).at(-1)?.text).toContain("What Mati can do"));
+    mati.child.kill("SIGTERM");
+    expect((await mati.exited).code).toBe(0);
+  });
+
+  it("on SIGTERM finishes the reply in flight, exits 0 within 10 s, and does not answer it twice after restart", async () => {
+    const mati = await start();
+    fake.latency.set("sendMessage", 1500);
+    const before = botMessages(chat.id).length;
+    const sendsBefore = fake.callsTo("sendMessage").length;
+    fake.enqueueUpdate(fake.messageFrom(user, chat, { text: "/help" }));
+    // The reply is on its way (and will take 1.5 s) when the signal arrives.
+    await eventually(() => expect(fake.callsTo("sendMessage").length).toBe(sendsBefore + 1));
+    const stoppedAt = Date.now();
+    mati.child.kill("SIGTERM");
+    expect((await mati.exited).code).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    expect(botMessages(chat.id)).toHaveLength(before + 1);
+    fake.latency.delete("sendMessage");
+
+    const again = await start();
+    await eventually(() => expect(fake.callsTo("getUpdates").length).toBeGreaterThan(0));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(botMessages(chat.id)).toHaveLength(before + 1);
+    again.child.kill("SIGTERM");
+    expect((await again.exited).code).toBe(0);
+  });
+});
