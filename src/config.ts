@@ -42,6 +42,8 @@ const isTimeZone = (tz: string) => {
   }
 };
 
+const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/mati";
+
 const schema = z
   .object({
     BOT_TOKEN: z
@@ -50,7 +52,7 @@ const schema = z
     TELEGRAM_API_ROOT: urlWith(["http:", "https:"], "https://api.telegram.org")
       .default("https://api.telegram.org")
       .transform((url) => url.replace(/\/+$/, "")),
-    DATABASE_URL: urlWith(["postgres:", "postgresql:"], "postgres://postgres@127.0.0.1:5432/mati"),
+    DATABASE_URL: urlWith(["postgres:", "postgresql:"], "postgres://postgres@127.0.0.1:5432/mati").default(DEFAULT_DATABASE_URL),
     REDIS_URL: urlWith(["redis:", "rediss:"], "redis://127.0.0.1:6379").default("redis://127.0.0.1:6379"),
     REDIS_PREFIX: z
       .string()
@@ -102,7 +104,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /** For command-line tools that only need the database (areas:import, db:migrate). */
 export function loadDatabaseUrl(env: Record<string, string | undefined> = process.env): string {
-  const result = z.object({ DATABASE_URL: urlWith(["postgres:", "postgresql:"], "postgres://postgres@127.0.0.1:5432/mati") }).safeParse(env);
+  const result = z
+    .object({ DATABASE_URL: urlWith(["postgres:", "postgresql:"], DEFAULT_DATABASE_URL).default(DEFAULT_DATABASE_URL) })
+    .safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v?.trim())));
   if (result.success) return result.data.DATABASE_URL;
   throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
 }

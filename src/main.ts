@@ -4,7 +4,7 @@
  */
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig, loadDotEnv } from "./config.js";
-import { runMigrations } from "./db/client.js";
+import { createDatabaseIfMissing, runMigrations } from "./db/client.js";
 import { createLogger } from "./log.js";
 
 const SHUTDOWN_DEADLINE_MS = 9_000;
@@ -23,10 +23,13 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.LOG_LEVEL);
   try {
+    if (await createDatabaseIfMissing(config.DATABASE_URL)) log.info("created the database named in DATABASE_URL");
     await runMigrations(config.DATABASE_URL);
   } catch (err) {
-    process.stderr.write(`Mati cannot start: the database at DATABASE_URL did not accept the migrations: ${(err as Error).message}\n` +
-      "Check that PostgreSQL is running and that the database exists (createdb mati).\n");
+    process.stderr.write(
+      `Mati cannot start: the database at DATABASE_URL could not be prepared: ${(err as Error).message}\n` +
+        "Check that PostgreSQL is running and that DATABASE_URL names a user allowed to create databases.\n",
+    );
     process.exit(1);
   }
   const app = await createApp(config, { log });

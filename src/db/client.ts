@@ -18,6 +18,33 @@ export function createDatabase(url: string, options: { max?: number } = {}) {
   return { db, sql };
 }
 
+/**
+ * Creates the database named in the URL when the server says it does not
+ * exist (a fresh machine's first start), connecting to the server's
+ * "postgres" database to do so.
+ */
+export async function createDatabaseIfMissing(url: string): Promise<boolean> {
+  const probe = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  try {
+    await probe`select 1`;
+    return false;
+  } catch (err) {
+    if ((err as { code?: string }).code !== "3D000") throw err;
+  } finally {
+    await probe.end({ timeout: 5 });
+  }
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  target.pathname = "/postgres";
+  const admin = postgres(target.toString(), { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  return true;
+}
+
 const migrationsFolder = fileURLToPath(new URL("../../migrations", import.meta.url));
 
 /** Applies pending drizzle-kit migrations from ./migrations (idempotent). */

@@ -16,9 +16,10 @@ function problems(env: Record<string, string>): string[] {
 
 describe("configuration", () => {
   it("fills in defaults for everything optional", () => {
-    const config = loadConfig(valid);
+    const config = loadConfig({ BOT_TOKEN: valid.BOT_TOKEN });
     expect(config).toMatchObject({
       TELEGRAM_API_ROOT: "https://api.telegram.org",
+      DATABASE_URL: "postgres://postgres@127.0.0.1:5432/mati",
       REDIS_URL: "redis://127.0.0.1:6379",
       REDIS_PREFIX: "mati",
       ADMIN_TELEGRAM_IDS: [],

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
-import { runMigrations } from "../../src/db/client.js";
+import { createDatabaseIfMissing, runMigrations } from "../../src/db/client.js";
 import { adminDatabaseUrl, databaseUrlFor } from "../support/urls.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -27,6 +27,19 @@ describe("migrations", () => {
       expect(applied[0]!.n).toBe(readdirSync(join(repoRoot, "migrations")).filter((f) => f.endsWith(".sql")).length);
     } finally {
       await db.end();
+      await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+
+  it("start-up creates the database named in DATABASE_URL when it does not exist yet", async () => {
+    const name = `mati_fresh_${process.pid}_${Date.now()}`;
+    const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
+    try {
+      expect(await createDatabaseIfMissing(databaseUrlFor(name))).toBe(true);
+      expect(await createDatabaseIfMissing(databaseUrlFor(name))).toBe(false);
+      expect(await admin`SELECT 1 FROM pg_database WHERE datname = ${name}`).toHaveLength(1);
+    } finally {
       await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end();
     }
