@@ -1,0 +1,51 @@
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp, type App } from "../../src/app.js";
+import { createLogger } from "../../src/log.js";
+import { useTestEnvironment } from "../support/env.js";
+import { FakeTelegram, testBotInfo } from "../support/fake-telegram.js";
+
+const env = useTestEnvironment();
+const fake = new FakeTelegram();
+const logLines: Record<string, unknown>[] = [];
+let app: App;
+
+beforeAll(async () => {
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).trim().split("\n")) logLines.push(JSON.parse(line));
+      done();
+    },
+  });
+  app = await createApp(env.config(), { botInfo: testBotInfo, client: { fetch: fake.fetch as never }, log: createLogger("info", sink) });
+});
+afterAll(() => app.stop());
+
+describe("the error boundary", () => {
+  it("turns an unexpected failure into a short apology in the person's language, answers the button, and logs the update id", async () => {
+    const user = fake.newUser({ language_code: "en" });
+    const chat = fake.addPrivateChat(user);
+    await app.bot.handleUpdate(fake.messageFrom(user, chat, { text: "/start" }));
+    const [greeting] = fake.chatMessages(chat.id).filter((m) => m.raw.from?.is_bot);
+    // The person deleted the greeting; pressing its button makes the bot's edit fail.
+    await fake.handle("deleteMessage", { chat_id: chat.id, message_id: greeting!.message_id });
+    const press = fake.callbackFrom(user, greeting!, "lang:en");
+    await app.bot.handleUpdate(press);
+
+    const replies = fake.chatMessages(chat.id).filter((m) => m.raw.from?.is_bot);
+    expect(replies.at(-1)?.text).toBe("Sorry, something went wrong. Please try again in a moment.");
+    expect(fake.callsTo("answerCallbackQuery").map((c) => c.params.callback_query_id)).toContain(press.callback_query!.id);
+    const failure = logLines.find((l) => l.msg === "update failed");
+    expect(failure).toMatchObject({ update_id: press.update_id, chat_id: chat.id });
+    expect(JSON.stringify(failure)).toContain("message to edit not found");
+    // Every update gets one log line with its duration.
+    expect(logLines.filter((l) => l.msg === "update" && l.update_id === press.update_id)).toEqual([
+      expect.objectContaining({ type: "callback_query", failed: true, ms: expect.any(Number) }),
+    ]);
+  });
+
+  it("keeps personal data out of the logs (ids only)", () => {
+    const text = JSON.stringify(logLines);
+    expect(text).not.toMatch(/first_name|username|"text"/);
+  });
+});
