@@ -274,7 +274,13 @@ describe("/rate, what people do instead of answering", () => {
     await p.send("/rate");
     await p.press("Health centre");
     await p.press("Skip ➡️");
+    const abandoned = p.last();
     await p.send("/rate");
+    expect(p.last().text).toContain("Which service did you use?");
+    expect(p.last().message_id).not.toBe(abandoned.message_id);
+    // A button of the abandoned rating does not answer the new one.
+    await p.press(/^😀/, abandoned);
+    expect(p.toasts().at(-1)).toBe("This button has expired.");
     expect(p.last().text).toContain("Which service did you use?");
     await p.send("/help");
     expect(p.last().text).toContain("What Mati can do");
