@@ -13,6 +13,9 @@ import type { JobHandlers } from "../queue/workers.js";
 import type { Api } from "grammy";
 import type { Redis } from "ioredis";
 import { onboardingFeature } from "./onboarding/index.js";
+import { ratingFeature } from "./rating/index.js";
+import { rolesFeature } from "./roles/index.js";
+import { volunteersFeature } from "./volunteers/index.js";
 import { notifyHandlers } from "./notify/jobs.js";
 
 /** What features are built from: no globals, everything passed in. */
@@ -29,7 +32,7 @@ export interface FeatureDeps {
  * that a feature owning a /start deep-link payload (e.g. "v_…") answers first.
  */
 export function allFeatures(deps: FeatureDeps): Feature[] {
-  return [onboardingFeature(deps.db)];
+  return [ratingFeature(deps), rolesFeature(deps), volunteersFeature(deps), onboardingFeature(deps.db)];
 }
 
 /** A group's language, for groups that councils linked (Khmer otherwise). */

@@ -20,14 +20,24 @@ export interface Harness {
   /** Hands one update to the bot, as Telegram would, and waits until it is handled. */
   deliver(update: Update): Promise<void>;
   person(fields?: Partial<User>): Person;
+  /** The same person (same Telegram chat) talking to this harness's bot: after a restart. */
+  adopt(person: Person): Person;
   group(title: string): TestGroup;
   /** Runs the BullMQ workers (notify, broadcast …) against the stand-in. */
   startWorkers(): void;
   close(): Promise<void>;
 }
 
-export async function createHarness(env: TestEnvironment, overrides: Record<string, string> = {}): Promise<Harness> {
-  const fake = new FakeTelegram();
+export interface HarnessOptions {
+  /**
+   * Telegram outlives our process: pass the previous harness's stand-in to
+   * restart the bot against the same chats, messages and buttons.
+   */
+  fake?: FakeTelegram;
+}
+
+export async function createHarness(env: TestEnvironment, overrides: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
+  const fake = options.fake ?? new FakeTelegram();
   const app = await createApp(env.config(overrides), { botInfo: testBotInfo, client: { fetch: fake.fetch as never } });
   const deliver = (update: Update) => app.bot.handleUpdate(update);
   return {
@@ -38,6 +48,7 @@ export async function createHarness(env: TestEnvironment, overrides: Record<stri
       const user = fake.newUser(fields);
       return new Person(fake, deliver, user, fake.addPrivateChat(user));
     },
+    adopt: (person) => new Person(fake, deliver, person.user, person.chat),
     group: (title) => new TestGroup(fake, deliver, fake.addGroup(title)),
     startWorkers: () => app.startWorkers(),
     close: () => app.stop(),
