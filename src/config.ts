@@ -68,6 +68,7 @@ const schema = z
     HOST: z.string().default("0.0.0.0"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     TIMEZONE: z.string().refine(isTimeZone, "is not an IANA time zone such as Asia/Phnom_Penh").default("Asia/Phnom_Penh"),
+    FLOOD_LIMIT_PER_MINUTE: z.coerce.number({ error: "must be a number" }).int().min(1).default(60),
     ROLE: z.enum(["all", "bot", "worker"], { error: "must be all, bot or worker" }).default("all"),
   });
 

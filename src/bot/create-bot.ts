@@ -54,7 +54,7 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
   bot.use(errorBoundary(log, answered));
   bot.use(dropDuplicateUpdates(redis, prefix));
   bot.use(loadPersonAndLanguage(db, config, deps.groupLanguage ?? (async () => undefined)));
-  bot.use(floodGuard(redis, prefix));
+  bot.use(floodGuard(redis, prefix, config.FLOOD_LIMIT_PER_MINUTE, 60));
 
   bot.use(
     conversations<MatiContext, MatiConversationContext>({

@@ -111,7 +111,7 @@ export function loadPersonAndLanguage(
  * A per-person flood guard (fixed window in Redis, shared by every instance):
  * beyond the limit updates are dropped, with one polite notice per window.
  */
-export function floodGuard(redis: Redis, prefix: string, limit = 30, windowSeconds = 10): Middleware<MatiContext> {
+export function floodGuard(redis: Redis, prefix: string, limit: number, windowSeconds: number): Middleware<MatiContext> {
   return async (ctx, next) => {
     const who = ctx.from?.id;
     if (!who) return next();
