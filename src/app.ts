@@ -9,11 +9,12 @@ import { webhookCallback, type ApiClientOptions } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createBot, registerCommandMenus } from "./bot/create-bot.js";
+import { createBot } from "./bot/create-bot.js";
 import { UpdatesInFlight } from "./bot/middleware.js";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/client.js";
-import { allFeatures, allJobHandlers, groupLanguageLookup, type FeatureDeps } from "./features/index.js";
+import { allFeatures, allJobHandlers, CommandMenus, groupLanguageLookup, type FeatureDeps } from "./features/index.js";
+import { peopleWithRoles } from "./features/users/users.js";
 import { createHttpServer, healthRoutes, listen, type Route } from "./http/server.js";
 import { createLogger, type Logger } from "./log.js";
 import { closeQueues, createQueues } from "./queue/queues.js";
@@ -36,7 +37,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   // BullMQ's blocking connections must never give up on a command.
   const queueConnection = createRedis(config.REDIS_URL, { maxRetriesPerRequest: null }, logRedisError);
   const queues = createQueues(queueConnection, config.REDIS_PREFIX);
-  const deps: FeatureDeps = { config, db, redis, queues, log };
+  const deps: FeatureDeps = { commandMenus: new CommandMenus(), config, db, redis, queues, log };
   const features = allFeatures(deps);
   const inFlight = new UpdatesInFlight();
   const bot = createBot({
@@ -86,10 +87,15 @@ export async function createApp(config: Config, options: AppOptions = {}) {
         workers = startWorkers({ connection: queueConnection, redisPrefix: config.REDIS_PREFIX, handlers: allJobHandlers(deps, bot.api), log });
       }
     },
+    /** Everyone's command menu, and the own menu of each person with a role. */
+    async registerCommandMenus() {
+      await deps.commandMenus.registerDefaults(bot.api);
+      for (const person of await peopleWithRoles(db)) await deps.commandMenus.showFor(bot.api, person);
+    },
     /** Takes updates from Telegram: webhook when configured, long polling otherwise. */
     async startBot() {
       await bot.init();
-      await registerCommandMenus(bot, features).catch((err) => log.warn({ err: String(err) }, "setMyCommands failed"));
+      await this.registerCommandMenus().catch((err) => log.warn({ err: String(err) }, "setMyCommands failed"));
       if (config.WEBHOOK_URL) {
         await bot.api.setWebhook(config.WEBHOOK_URL, { secret_token: config.WEBHOOK_SECRET });
       } else {

@@ -118,21 +118,3 @@ function reviveUser(user: User | undefined): User | undefined {
   if (!user) return undefined;
   return { ...user, createdAt: new Date(user.createdAt), updatedAt: new Date(user.updatedAt) };
 }
-
-/** The command menus in both languages (Khmer for km, English as the default). */
-export async function registerCommandMenus(bot: Bot<MatiContext>, features: Feature[]): Promise<void> {
-  const entries = features.flatMap((f) => f.commands ?? []);
-  const scopes = [
-    { scope: { type: "all_private_chats" as const }, kinds: ["private"] },
-    { scope: { type: "all_group_chats" as const }, kinds: ["group"] },
-  ];
-  for (const lang of ["km", "en"] as const) {
-    const t = translator(lang);
-    for (const { scope, kinds } of scopes) {
-      const commands = entries
-        .filter((e) => kinds.includes(e.scope))
-        .map((e) => ({ command: e.command, description: t(e.descriptionKey) }));
-      await bot.api.setMyCommands(commands, { scope, ...(lang === "km" ? { language_code: "km" } : {}) });
-    }
-  }
-}

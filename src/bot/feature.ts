@@ -4,13 +4,15 @@ import type { UserRole } from "../db/schema/index.js";
 import type { MatiContext, MatiConversationContext } from "./context.js";
 
 /** Where a command shows up in Telegram's command menu. */
-export type CommandScope = "private" | "group" | "staff";
+export type CommandScope = "private" | "group";
 
 export interface CommandEntry {
   command: string;
   /** i18n key of the one-line description. */
   descriptionKey: string;
   scope: CommandScope;
+  /** Shown only in the menus of people with at least this role (staff, volunteer…). */
+  minRole?: UserRole;
 }
 
 /** A button of the citizen's main menu; the feature handles its callback data. */

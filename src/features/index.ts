@@ -4,6 +4,7 @@
  * the wiring.
  */
 import type { Feature } from "../bot/feature.js";
+export { CommandMenus };
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import type { Language } from "../i18n.js";
@@ -13,6 +14,7 @@ import type { JobHandlers } from "../queue/workers.js";
 import type { Api } from "grammy";
 import type { Redis } from "ioredis";
 import { onboardingFeature } from "./onboarding/index.js";
+import { CommandMenus } from "./users/command-menus.js";
 import { ratingFeature } from "./rating/index.js";
 import { rolesFeature } from "./roles/index.js";
 import { volunteersFeature } from "./volunteers/index.js";
@@ -20,6 +22,8 @@ import { notifyHandlers } from "./notify/jobs.js";
 
 /** What features are built from: no globals, everything passed in. */
 export interface FeatureDeps {
+  /** Telegram's command menus; filled with every feature's commands by allFeatures. */
+  commandMenus: CommandMenus;
   config: Config;
   db: Database;
   redis: Redis;
@@ -32,7 +36,9 @@ export interface FeatureDeps {
  * that a feature owning a /start deep-link payload (e.g. "v_…") answers first.
  */
 export function allFeatures(deps: FeatureDeps): Feature[] {
-  return [ratingFeature(deps), rolesFeature(deps), volunteersFeature(deps), onboardingFeature(deps.db)];
+  const features = [ratingFeature(deps), rolesFeature(deps), volunteersFeature(deps), onboardingFeature(deps.db)];
+  deps.commandMenus.entries = features.flatMap((f) => f.commands ?? []);
+  return features;
 }
 
 /** A group's language, for groups that councils linked (Khmer otherwise). */

@@ -63,6 +63,8 @@ export function rolesFeature(deps: FeatureDeps): Feature {
   /** Tells the person whose role changed, in their language; a blocked bot is not an error here. */
   async function tell(ctx: MatiContext, user: User, key: string, vars: Record<string, unknown> = {}, keyboard?: InlineKeyboard) {
     if (!user.telegramId) return;
+    // Their "/" menu follows their role.
+    await deps.commandMenus.showFor(ctx.api, user).catch(() => {});
     const lang = user.language ?? "km";
     const text = translator(lang)(key, { ...vars, ...(vars.codes ? { communes: await communeList(vars.codes as string[], lang) } : {}) });
     await ctx.api.sendMessage(user.telegramId, text, keyboard ? { reply_markup: keyboard } : {}).catch(() => {});
@@ -86,6 +88,8 @@ export function rolesFeature(deps: FeatureDeps): Feature {
       await ctx.reply(ctx.t(`roles.invite_${result.reason}`));
       return;
     }
+    const role = hasRole(ctx.user, "volunteer") ? ctx.user.role : "volunteer";
+    await deps.commandMenus.showFor(ctx.api, { telegramId: ctx.user.telegramId, role }).catch(() => {});
     await ctx.reply(ctx.t("roles.you_are_volunteer", { communes: await communeList(result.communeCodes, ctx.lang) }), {
       reply_markup: recordButton(ctx.lang),
     });
@@ -149,9 +153,9 @@ export function rolesFeature(deps: FeatureDeps): Feature {
     name: "roles",
     composer,
     commands: [
-      { command: "grant", descriptionKey: "roles.command_grant", scope: "staff" },
-      { command: "revoke", descriptionKey: "roles.command_revoke", scope: "staff" },
-      { command: "invite", descriptionKey: "roles.command_invite", scope: "staff" },
+      { command: "grant", descriptionKey: "roles.command_grant", scope: "private", minRole: "staff" },
+      { command: "revoke", descriptionKey: "roles.command_revoke", scope: "private", minRole: "staff" },
+      { command: "invite", descriptionKey: "roles.command_invite", scope: "private", minRole: "staff" },
     ],
   };
 }

@@ -1,5 +1,5 @@
 /** Who a person is to Mati: their users row, language, commune and role. */
-import { eq } from "drizzle-orm";
+import { and, eq, isNotNull, ne } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { users, type Language, type User, type UserRole } from "../../db/schema/index.js";
 
@@ -45,6 +45,14 @@ export async function setUserLanguage(db: Database, userId: number, language: La
 /** Telegram said 403 (blocked, deactivated): stop sending until the person writes again. */
 export async function markChatBlocked(db: Database, telegramId: number): Promise<void> {
   await db.update(users).set({ blockedBot: true, updatedAt: new Date() }).where(eq(users.telegramId, telegramId));
+}
+
+/** Staff, volunteers and admins who can still be reached (for their own command menus). */
+export async function peopleWithRoles(db: Database): Promise<Pick<User, "telegramId" | "role">[]> {
+  return db
+    .select({ telegramId: users.telegramId, role: users.role })
+    .from(users)
+    .where(and(ne(users.role, "citizen"), isNotNull(users.telegramId)));
 }
 
 const roleRank: Record<UserRole, number> = { citizen: 0, volunteer: 1, staff: 2, admin: 3 };

@@ -170,8 +170,8 @@ export function volunteersFeature(deps: FeatureDeps): Feature {
     conversations: { [INTERVIEW_CONVERSATION]: interview },
     composer,
     commands: [
-      { command: "interview", descriptionKey: "volunteers.command_interview", scope: "staff" },
-      { command: "myinterviews", descriptionKey: "volunteers.command_myinterviews", scope: "staff" },
+      { command: "interview", descriptionKey: "volunteers.command_interview", scope: "private", minRole: "volunteer" },
+      { command: "myinterviews", descriptionKey: "volunteers.command_myinterviews", scope: "private", minRole: "volunteer" },
     ],
     mainMenu: [
       { labelKey: "volunteers.menu", callbackData: "menu:interview", order: 40, minRole: "volunteer" },

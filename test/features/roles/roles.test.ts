@@ -186,3 +186,41 @@ describe("volunteer invite links", () => {
     expect(linked.map((l) => l.communeCode)).toEqual([communes.preaekChrey]);
   });
 });
+
+describe("command menus follow the role", () => {
+  const menuOf = (chatId: number, lang?: "km") =>
+    h.fake
+      .callsTo("setMyCommands")
+      .filter((c) => (c.params.scope as { chat_id?: number } | undefined)?.chat_id === chatId && c.params.language_code === lang)
+      .at(-1)?.params.commands as { command: string; description: string }[] | undefined;
+
+  it("shows staff commands in a new staff member's own menu, in both languages, and takes them away on revoke", async () => {
+    const p = await staffMember("km");
+    expect(menuOf(p.id)?.map((c) => c.command)).toEqual(expect.arrayContaining(["rate", "grant", "revoke", "invite"]));
+    expect(menuOf(p.id, "km")?.find((c) => c.command === "grant")?.description).toMatch(/[\u1780-\u17FF]/);
+
+    await admin.send(`/revoke @${p.user.username}`);
+    const deleted = h.fake.callsTo("deleteMyCommands").filter((c) => (c.params.scope as { chat_id?: number }).chat_id === p.id);
+    expect(deleted.map((c) => c.params.language_code ?? "default")).toEqual(["km", "default"]);
+  });
+
+  it("never lists staff or volunteer commands in everyone's menu", async () => {
+    const fresh = await createHarness(env, { ADMIN_TELEGRAM_IDS: String(ADMIN_ID) });
+    try {
+      await fresh.app.registerCommandMenus();
+      const everyone = fresh.fake.callsTo("setMyCommands").filter((c) => (c.params.scope as { type: string }).type === "all_private_chats");
+      expect(everyone).toHaveLength(2);
+      for (const call of everyone) {
+        const names = (call.params.commands as { command: string }[]).map((c) => c.command);
+        expect(names).toContain("rate");
+        expect(names).not.toEqual(expect.arrayContaining(["grant"]));
+        expect(names).not.toContain("interview");
+      }
+      // The admin (and staff granted earlier in this file) get their own menus at start.
+      const own = fresh.fake.callsTo("setMyCommands").filter((c) => (c.params.scope as { chat_id?: number }).chat_id === ADMIN_ID);
+      expect(own.map((c) => (c.params.commands as { command: string }[]).some((x) => x.command === "grant"))).toEqual([true, true]);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
