@@ -13,6 +13,7 @@ import type { JobHandlers } from "../queue/workers.js";
 import type { Api } from "grammy";
 import type { Redis } from "ioredis";
 import { onboardingFeature } from "./onboarding/index.js";
+import { settingsFeature } from "./settings/index.js";
 import { notifyHandlers } from "./notify/jobs.js";
 
 /** What features are built from: no globals, everything passed in. */
@@ -29,7 +30,11 @@ export interface FeatureDeps {
  * that a feature owning a /start deep-link payload (e.g. "v_…") answers first.
  */
 export function allFeatures(deps: FeatureDeps): Feature[] {
-  return [onboardingFeature(deps.db)];
+  const features: Feature[] = [];
+  // Onboarding builds the main menu from every feature's entries and calls
+  // every feature's forget hook: it reads this list when it needs it.
+  features.push(settingsFeature(deps.db), onboardingFeature({ db: deps.db, features: () => features }));
+  return features;
 }
 
 /** A group's language, for groups that councils linked (Khmer otherwise). */

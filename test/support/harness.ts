@@ -21,13 +21,23 @@ export interface Harness {
   deliver(update: Update): Promise<void>;
   person(fields?: Partial<User>): Person;
   group(title: string): TestGroup;
+  /** The same person, now talking to this harness's bot (a restart: same Telegram, new process). */
+  adopt(person: Person): Person;
   /** Runs the BullMQ workers (notify, broadcast …) against the stand-in. */
   startWorkers(): void;
   close(): Promise<void>;
 }
 
-export async function createHarness(env: TestEnvironment, overrides: Record<string, string> = {}): Promise<Harness> {
-  const fake = new FakeTelegram();
+export interface HarnessOptions {
+  /**
+   * Telegram outlives our processes: pass the previous harness's stand-in to
+   * restart the bot against the same chats and messages.
+   */
+  telegram?: FakeTelegram;
+}
+
+export async function createHarness(env: TestEnvironment, overrides: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
+  const fake = options.telegram ?? new FakeTelegram();
   const app = await createApp(env.config(overrides), { botInfo: testBotInfo, client: { fetch: fake.fetch as never } });
   const deliver = (update: Update) => app.bot.handleUpdate(update);
   return {
@@ -39,6 +49,7 @@ export async function createHarness(env: TestEnvironment, overrides: Record<stri
       return new Person(fake, deliver, user, fake.addPrivateChat(user));
     },
     group: (title) => new TestGroup(fake, deliver, fake.addGroup(title)),
+    adopt: (person) => new Person(fake, deliver, person.user, person.chat),
     startWorkers: () => app.startWorkers(),
     close: () => app.stop(),
   };
