@@ -123,6 +123,27 @@ describe("first time: /start to the main menu", () => {
   });
 });
 
+describe("/language and delivery", () => {
+  it("/language changes the language at any time", async () => {
+    const p = h.person({ language_code: "km" });
+    await onboard(p, "km");
+    await p.send("/language");
+    expect(p.buttons()).toEqual(["ខ្មែរ", "English"]);
+    await p.press("English");
+    expect(p.messages().at(-2)!.text).toContain("Mati will speak to you in English");
+    expect(p.last().text).toBe("🏠 What would you like to do?");
+    expect((await rowOf(p)).language).toBe("en");
+  });
+
+  it("ignores the same update delivered twice", async () => {
+    const kosal = h.person();
+    const update = h.fake.messageFrom(kosal.user, kosal.chat, { text: "/start" });
+    await h.deliver(update);
+    await h.deliver(update);
+    expect(kosal.messages()).toHaveLength(1);
+  });
+});
+
 describe("deep links from posters", () => {
   it("/start c_010806 offers that commune, and Yes takes it", async () => {
     const p = h.person();
