@@ -1,5 +1,6 @@
 import type { ConversationBuilder } from "@grammyjs/conversations";
 import type { Composer } from "grammy";
+import type { Database } from "../db/client.js";
 import type { UserRole } from "../db/schema/index.js";
 import type { MatiContext, MatiConversationContext } from "./context.js";
 
@@ -38,4 +39,14 @@ export interface Feature {
   composer?: Composer<MatiContext>;
   commands?: CommandEntry[];
   mainMenu?: MenuEntry[];
+  /**
+   * Called by /forget, for every feature, inside one transaction (`tx`) that
+   * then turns the person's users row into a tombstone: unlink or delete what
+   * this feature holds about the person (user id `userId`). Throwing rolls
+   * everything back. Use `tx` for every query, never the outer db.
+   */
+  onForget?: (tx: DatabaseTransaction, userId: number) => Promise<void>;
 }
+
+/** A transaction over the app's schema: what onForget hooks receive. */
+export type DatabaseTransaction = Parameters<Parameters<Database["transaction"]>[0]>[0];

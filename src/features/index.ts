@@ -18,6 +18,7 @@ import { CommandMenus } from "./users/command-menus.js";
 import { ratingFeature } from "./rating/index.js";
 import { rolesFeature } from "./roles/index.js";
 import { volunteersFeature } from "./volunteers/index.js";
+import { settingsFeature } from "./settings/index.js";
 import { notifyHandlers } from "./notify/jobs.js";
 
 /** What features are built from: no globals, everything passed in. */
@@ -36,7 +37,16 @@ export interface FeatureDeps {
  * that a feature owning a /start deep-link payload (e.g. "v_…") answers first.
  */
 export function allFeatures(deps: FeatureDeps): Feature[] {
-  const features = [ratingFeature(deps), rolesFeature(deps), volunteersFeature(deps), onboardingFeature(deps.db)];
+  const features: Feature[] = [];
+  // Onboarding builds the main menu from every feature's entries and calls
+  // every feature's forget hook: it reads this list when it needs it.
+  features.push(
+    ratingFeature(deps),
+    rolesFeature(deps),
+    volunteersFeature(deps),
+    settingsFeature(deps.db),
+    onboardingFeature({ db: deps.db, features: () => features }),
+  );
   deps.commandMenus.entries = features.flatMap((f) => f.commands ?? []);
   return features;
 }

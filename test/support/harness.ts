@@ -11,6 +11,7 @@
  */
 import type { Chat, Message, Update, User } from "grammy/types";
 import { createApp, type App } from "../../src/app.js";
+import type { Logger } from "../../src/log.js";
 import type { TestEnvironment } from "./env.js";
 import { FakeTelegram, testBotInfo, type SeenMessage } from "./fake-telegram.js";
 
@@ -34,11 +35,13 @@ export interface HarnessOptions {
    * restart the bot against the same chats, messages and buttons.
    */
   fake?: FakeTelegram;
+  /** Where the app logs (silent by default through LOG_LEVEL). */
+  log?: Logger;
 }
 
 export async function createHarness(env: TestEnvironment, overrides: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const fake = options.fake ?? new FakeTelegram();
-  const app = await createApp(env.config(overrides), { botInfo: testBotInfo, client: { fetch: fake.fetch as never } });
+  const app = await createApp(env.config(overrides), { botInfo: testBotInfo, client: { fetch: fake.fetch as never }, log: options.log });
   const deliver = (update: Update) => app.bot.handleUpdate(update);
   return {
     app,

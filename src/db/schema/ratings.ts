@@ -15,17 +15,17 @@ import {
   type AnyPgColumn,
 } from "drizzle-orm/pg-core";
 import { areas } from "./areas.js";
-import { users } from "./users.js";
+import { ageGroups, users, type AgeGroup, type Sex } from "./users.js";
 
 export const ratingSources = ["self", "interview"] as const;
 export type RatingSource = (typeof ratingSources)[number];
 export const informalPaymentAnswers = ["yes", "no", "dont_know"] as const;
 export type InformalPaymentAnswer = (typeof informalPaymentAnswers)[number];
-export const sexes = ["female", "male", "other"] as const;
-export type Sex = (typeof sexes)[number];
-/** ISAF counts youth as 15–30. */
-export const ageGroups = ["youth", "adult", "older"] as const;
-export type AgeGroup = (typeof ageGroups)[number];
+/** The rater's sex as counted in reports: "prefer not to say" is stored as null, like "not asked". */
+export const ratingSexes = ["female", "male", "other"] as const satisfies readonly Sex[];
+export type RatingSex = (typeof ratingSexes)[number];
+
+const sqlList = (values: readonly string[]) => `(${values.map((v) => `'${v}'`).join(", ")})`;
 
 /**
  * One person's scores for one service in one commune at one time: a citizen's
@@ -50,7 +50,7 @@ export const ratings = pgTable(
     comment: text("comment"),
     commentVoiceFileId: text("comment_voice_file_id"),
     // The rater's profile at the time, for disaggregation only (null: not given / not asked).
-    sex: text("sex").$type<Sex>(),
+    sex: text("sex").$type<RatingSex>(),
     ageGroup: text("age_group").$type<AgeGroup>(),
     disability: boolean("disability"),
     minority: boolean("minority"),
@@ -68,8 +68,8 @@ export const ratings = pgTable(
     // An interview respondent has no user row, ever.
     check("ratings_interview_anonymous_check", sql`${t.source} <> 'interview' or ${t.raterUserId} is null`),
     check("ratings_informal_payment_check", sql`${t.informalPayment} is null or ${t.informalPayment} in ('yes', 'no', 'dont_know')`),
-    check("ratings_sex_check", sql`${t.sex} is null or ${t.sex} in ('female', 'male', 'other')`),
-    check("ratings_age_group_check", sql`${t.ageGroup} is null or ${t.ageGroup} in ('youth', 'adult', 'older')`),
+    check("ratings_sex_check", sql`${t.sex} is null or ${t.sex} in ${sql.raw(sqlList(ratingSexes))}`),
+    check("ratings_age_group_check", sql`${t.ageGroup} is null or ${t.ageGroup} in ${sql.raw(sqlList(ageGroups))}`),
   ],
 );
 

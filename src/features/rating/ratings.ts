@@ -9,9 +9,9 @@ import {
   ratings,
   ratingScores,
   type AgeGroup,
+  type RatingSex,
   type InformalPaymentAnswer,
   type RatingSource,
-  type Sex,
   type User,
 } from "../../db/schema/index.js";
 import { isScore, type Score } from "../catalogue/scale.js";
@@ -22,22 +22,26 @@ export const REPLACEMENT_WINDOW_DAYS = 30;
 
 /** Who rated, for disaggregation only; null means not given or not asked. */
 export interface RaterProfile {
-  sex: Sex | null;
+  sex: RatingSex | null;
   ageGroup: AgeGroup | null;
   disability: boolean | null;
   minority: boolean | null;
   idPoor: boolean | null;
 }
 
-export const emptyProfile: RaterProfile = { sex: null, ageGroup: null, disability: null, minority: null, idPoor: null };
-
 /**
  * The citizen's profile as it is now, copied onto each rating so a later
  * change of profile does not rewrite past figures. The profile columns arrive
  * with onboarding; at merge this reads them from `user`.
  */
-export function raterProfileOf(_user: User): RaterProfile {
-  return { ...emptyProfile };
+export function raterProfileOf(user: User): RaterProfile {
+  return {
+    sex: user.sex === "undisclosed" ? null : user.sex,
+    ageGroup: user.ageGroup,
+    disability: user.hasDisability,
+    minority: user.isIndigenous,
+    idPoor: user.hasIdPoor,
+  };
 }
 
 export interface RatingInput {

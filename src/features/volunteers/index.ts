@@ -6,7 +6,7 @@
 import { Composer, InlineKeyboard } from "grammy";
 import type { MatiContext, MatiConversation, MatiConversationContext } from "../../bot/context.js";
 import type { Feature } from "../../bot/feature.js";
-import type { AgeGroup, Sex } from "../../db/schema/index.js";
+import { ageGroups, ratingSexes } from "../../db/schema/index.js";
 import { formatNumber, type Language, type Translate } from "../../i18n.js";
 import { services, serviceNameKey } from "../catalogue/services.js";
 import type { FeatureDeps } from "../index.js";
@@ -51,16 +51,17 @@ export function volunteersFeature(deps: FeatureDeps): Feature {
 
   async function askRespondent(d: Dialogue, commune: string): Promise<RaterProfile> {
     const header = (step: number) => d.t("volunteers.respondent_header", { commune, progress: d.progress(step, 5) });
-    const pick = async <T extends string>(step: number, key: string, values: readonly T[]): Promise<T | null> => {
+    const pick = async <T extends string>(step: number, key: string, labelPrefix: "sex" | "age", values: readonly T[]): Promise<T | null> => {
       const answer = await d.ask({
         text: `${header(step)}\n\n${step === 1 ? `${d.t("volunteers.respondent_intro")}\n\n` : ""}${d.t(key)}`,
-        choices: [...values.map((v) => [{ label: d.t(`volunteers.${v}`), value: v }]), [{ label: d.t("volunteers.not_asked"), value: NOT_ASKED }]],
+        // The same answers, in the same words, as the profile people give themselves.
+        choices: [...values.map((v) => [{ label: d.t(`profile.${labelPrefix}_${v}`), value: v }]), [{ label: d.t("volunteers.not_asked"), value: NOT_ASKED }]],
         hint: "rating.hint_buttons",
       });
       return answer.kind === "choice" && answer.value !== NOT_ASKED ? (answer.value as T) : null;
     };
-    const sex = await pick<Sex>(1, "volunteers.sex_question", ["female", "male", "other"]);
-    const ageGroup = await pick<AgeGroup>(2, "volunteers.age_question", ["youth", "adult", "older"]);
+    const sex = await pick(1, "volunteers.sex_question", "sex", ratingSexes);
+    const ageGroup = await pick(2, "volunteers.age_question", "age", ageGroups);
     const disability = await askYesNo(d, header(3), "volunteers.disability_question");
     const minority = await askYesNo(d, header(4), "volunteers.minority_question");
     const idPoor = await askYesNo(d, header(5), "volunteers.id_poor_question");
