@@ -12,6 +12,9 @@ import type { Queues } from "../queue/queues.js";
 import type { JobHandlers } from "../queue/workers.js";
 import type { Api } from "grammy";
 import type { Redis } from "ioredis";
+import { complaintsFeature, complaintsJobHandlers, deliverWaitingComplaints } from "./complaints/index.js";
+import { groupLanguage } from "./councils/councils.js";
+import { councilsFeature } from "./councils/index.js";
 import { onboardingFeature } from "./onboarding/index.js";
 import { notifyHandlers } from "./notify/jobs.js";
 
@@ -29,16 +32,20 @@ export interface FeatureDeps {
  * that a feature owning a /start deep-link payload (e.g. "v_…") answers first.
  */
 export function allFeatures(deps: FeatureDeps): Feature[] {
-  return [onboardingFeature(deps.db)];
+  return [
+    councilsFeature(deps, { onLinked: deliverWaitingComplaints(deps) }),
+    complaintsFeature(deps),
+    onboardingFeature(deps.db),
+  ];
 }
 
 /** A group's language, for groups that councils linked (Khmer otherwise). */
-export function groupLanguageLookup(_deps: FeatureDeps): (chatId: number) => Promise<Language | undefined> {
-  return async () => undefined;
+export function groupLanguageLookup(deps: FeatureDeps): (chatId: number) => Promise<Language | undefined> {
+  return (chatId) => groupLanguage(deps.db, chatId);
 }
 
 export function allJobHandlers(deps: FeatureDeps, api: Api): JobHandlers {
   return {
-    notify: { ...notifyHandlers(deps.db, api) },
+    notify: { ...notifyHandlers(deps.db, api), ...complaintsJobHandlers(deps, api) },
   };
 }
