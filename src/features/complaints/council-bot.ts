@@ -16,7 +16,7 @@ import { isGroupMember } from "../councils/membership.js";
 import { complaintById } from "./complaints.js";
 import { cancelOverdueCheck, councilView, enqueueDelivery, enqueueTellCitizen, idPart } from "./jobs.js";
 import { addComplaintNote, canDo, finished, transitionComplaint, type CouncilAction, type CouncilActor, type Refusal } from "./lifecycle.js";
-import { councilKeyboard, councilMessage, notOursKeyboard, statusLabel } from "./render.js";
+import { councilKeyboard, councilMessage, markupOrNone, notOursKeyboard, statusLabel } from "./render.js";
 
 const PROMPT_TTL_SECONDS = 2 * 86_400;
 type PromptAction = "ask" | "reject" | "forward";
@@ -40,7 +40,7 @@ export function councilComposer(deps: { db: Database; redis: Redis; queues: Queu
     const view = await councilView(db, complaint);
     const here = complaint.groupChatId === ctx.chat!.id;
     await ctx.api
-      .editMessageText(ctx.chat!.id, messageId, councilMessage(view, ctx.lang, ctx.t, timeZone), here ? { reply_markup: councilKeyboard(complaint, ctx.t) } : {})
+      .editMessageText(ctx.chat!.id, messageId, councilMessage(view, ctx.lang, ctx.t, timeZone), here ? markupOrNone(councilKeyboard(complaint, ctx.t)) : {})
       .catch(() => {});
   };
 

@@ -19,7 +19,7 @@ import { markChatBlocked } from "../users/users.js";
 import { councilForArea, councilName, unlinkGroup, type Area } from "../councils/councils.js";
 import { communeAndDistrict, complaintById, councilToReach, eventById, lastCouncilStatusEvent } from "./complaints.js";
 import { claimOverdueReminder, finished } from "./lifecycle.js";
-import { age, councilKeyboard, councilMessage, type CouncilView } from "./render.js";
+import { age, councilKeyboard, councilMessage, markupOrNone, type CouncilView } from "./render.js";
 
 export const OVERDUE_AFTER_MS = 7 * 86_400_000;
 
@@ -130,7 +130,7 @@ export function complaintJobHandlers(deps: ComplaintJobDeps, api: Api): Record<s
         const chatId = council.groupChatId;
         const sent = await sendRespectingTelegram(
           worker,
-          () => api.sendMessage(chatId, text, { reply_markup: councilKeyboard(complaint, t) }),
+          () => api.sendMessage(chatId, text, markupOrNone(councilKeyboard(complaint, t))),
           groupGone(chatId, complaint.id),
         );
         await db
@@ -215,7 +215,7 @@ export function complaintJobHandlers(deps: ComplaintJobDeps, api: Api): Record<s
         // The thread's first message shows the current status and buttons.
         const body = councilMessage(await councilView(db, complaint), lang, t, timeZone);
         await api
-          .editMessageText(chatId, complaint.groupMessageId!, body, { reply_markup: councilKeyboard(complaint, t) })
+          .editMessageText(chatId, complaint.groupMessageId!, body, markupOrNone(councilKeyboard(complaint, t)))
           .catch((err: unknown) => {
             if (!/not modified|not found/.test(String((err as Error).message))) throw err;
           });

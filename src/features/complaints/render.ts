@@ -79,6 +79,11 @@ export function councilMessage(view: CouncilView, lang: Language, t: Translate, 
   return lines.join("\n");
 }
 
+/** No buttons at all rather than an empty row (Telegram refuses empty rows). */
+export function markupOrNone(kb: InlineKeyboard): { reply_markup?: InlineKeyboard } {
+  return kb.inline_keyboard.some((row) => row.length > 0) ? { reply_markup: kb } : {};
+}
+
 /** Council buttons: only what the current status allows (a stale message is still checked on press). */
 export function councilKeyboard(c: Pick<Complaint, "id" | "status">, t: Translate): InlineKeyboard {
   const kb = new InlineKeyboard();
