@@ -146,16 +146,22 @@ export async function groupLanguage(db: Database, chatId: number): Promise<Langu
 }
 
 /** "ក្រុមប្រឹក្សាឃុំតាផូ" / "Ta Phou commune council" — how people name a council. */
-export function councilName(area: Pick<Area, "level" | "nameKm" | "nameEn" | "unitKm">, lang: Language): string {
+export function councilName(area: Pick<Area, "level" | "nameKm" | "nameEn" | "unitKm" | "unitEn">, lang: Language): string {
   if (lang === "km") {
     const unit = area.unitKm ?? (area.level === "district" ? "ស្រុក" : "ឃុំ");
     return `ក្រុមប្រឹក្សា${unit}${area.nameKm}`;
   }
-  return `${area.nameEn} ${area.level === "district" ? "district" : "commune"} council`;
+  return `${area.nameEn} ${englishUnit(area)} council`;
+}
+
+// The gazetteer's romanised unit words, as English readers know them.
+const englishUnits: Record<string, string> = { khum: "commune", sangkat: "sangkat", srok: "district", krong: "municipality", khan: "khan" };
+function englishUnit(area: Pick<Area, "level" | "unitEn">): string {
+  return englishUnits[area.unitEn?.toLowerCase() ?? ""] ?? area.level;
 }
 
 /** "ឃុំតាផូ" / "Ta Phou commune" — an area's name as a place. */
-export function placeName(area: Pick<Area, "level" | "nameKm" | "nameEn" | "unitKm">, lang: Language): string {
+export function placeName(area: Pick<Area, "level" | "nameKm" | "nameEn" | "unitKm" | "unitEn">, lang: Language): string {
   if (lang === "km") return `${area.unitKm ?? (area.level === "district" ? "ស្រុក" : "ឃុំ")}${area.nameKm}`;
-  return `${area.nameEn} ${area.level}`;
+  return `${area.nameEn} ${englishUnit(area)}`;
 }
