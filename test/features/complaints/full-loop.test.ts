@@ -115,7 +115,7 @@ describe("routing, reopening and questions, in English", () => {
     const complaint = await fileThroughBot(env, mary, "en", { category: "land", text: "My neighbour moved the boundary posts of my rice field.", anonymous: true });
     expect(mary.messages().some((m) => m.text.includes("Cadastral Commission"))).toBe(true);
     expect(complaint.serviceKey).toBeNull();
-    const message = await delivered(svayChek, complaint.reference);
+    const message = await delivered(svayChek, complaint.reference, mary);
     expect(message.text).toContain("វិវាទដីធ្លី"); // the district group speaks Khmer by default
     expect(taPhou.messages().some((m) => m.text.includes(complaint.reference))).toBe(false);
 
@@ -136,7 +136,7 @@ describe("routing, reopening and questions, in English", () => {
   it("routes OWSO delays to the district and a question goes to the citizen and the answer back as a reply in the thread", async () => {
     const bopha = await citizen(h, env, "en", communes.treas, { first_name: "Bopha" });
     const complaint = await fileThroughBot(env, bopha, "en", { category: "documents_delay", service: "owso", text: "I have waited two months for my construction permit." });
-    const message = await delivered(svayChek, complaint.reference);
+    const message = await delivered(svayChek, complaint.reference, bopha);
 
     await vibol.press("❓ សួរពលរដ្ឋ", message);
     const prompt = svayChek.last();

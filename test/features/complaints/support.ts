@@ -84,6 +84,13 @@ export function councilMessageIn(group: TestGroup, reference: string): SeenMessa
   return m;
 }
 
-export async function delivered(group: TestGroup, reference: string): Promise<SeenMessage> {
-  return eventually(() => councilMessageIn(group, reference));
+/**
+ * Waits for the council's message; with `citizen`, also for the citizen's
+ * "it has reached the council" notice, so that later `last()` checks on the
+ * citizen's chat are not overtaken by it.
+ */
+export async function delivered(group: TestGroup, reference: string, citizen?: Person): Promise<SeenMessage> {
+  const message = await eventually(() => councilMessageIn(group, reference));
+  if (citizen) await eventually(() => expect(citizen.messages().some((m) => m.text.startsWith("📬") && m.text.includes(reference))).toBe(true));
+  return message;
 }
