@@ -1,6 +1,6 @@
 import type { ConversationBuilder } from "@grammyjs/conversations";
 import type { Composer } from "grammy";
-import type { Database } from "../db/client.js";
+import type { DatabaseTransaction } from "../db/client.js";
 import type { UserRole } from "../db/schema/index.js";
 import type { MatiContext, MatiConversationContext } from "./context.js";
 
@@ -48,5 +48,4 @@ export interface Feature {
   onForget?: (tx: DatabaseTransaction, userId: number) => Promise<void>;
 }
 
-/** A transaction over the app's schema: what onForget hooks receive. */
-export type DatabaseTransaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+export type { DatabaseTransaction };

@@ -5,6 +5,10 @@ import postgres from "postgres";
 import * as schema from "./schema/index.js";
 
 export type Database = ReturnType<typeof createDatabase>["db"];
+/** A transaction over the app's schema (drizzle's tx), e.g. what /forget hooks receive. */
+export type DatabaseTransaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+/** Domain functions that may run on their own or inside a caller's transaction take either. */
+export type DatabaseOrTransaction = Database | DatabaseTransaction;
 
 /** One pool per process. `sql` is the raw postgres.js client (health checks, shutdown). */
 export function createDatabase(url: string, options: { max?: number } = {}) {

@@ -13,6 +13,9 @@ import type { Queues } from "../queue/queues.js";
 import type { JobHandlers } from "../queue/workers.js";
 import type { Api } from "grammy";
 import type { Redis } from "ioredis";
+import { complaintsFeature, complaintsJobHandlers, deliverWaitingComplaints } from "./complaints/index.js";
+import { groupLanguage } from "./councils/councils.js";
+import { councilsFeature } from "./councils/index.js";
 import { onboardingFeature } from "./onboarding/index.js";
 import { CommandMenus } from "./users/command-menus.js";
 import { ratingFeature } from "./rating/index.js";
@@ -41,6 +44,8 @@ export function allFeatures(deps: FeatureDeps): Feature[] {
   // Onboarding builds the main menu from every feature's entries and calls
   // every feature's forget hook: it reads this list when it needs it.
   features.push(
+    councilsFeature(deps, { onLinked: deliverWaitingComplaints(deps) }),
+    complaintsFeature(deps),
     ratingFeature(deps),
     rolesFeature(deps),
     volunteersFeature(deps),
@@ -52,12 +57,12 @@ export function allFeatures(deps: FeatureDeps): Feature[] {
 }
 
 /** A group's language, for groups that councils linked (Khmer otherwise). */
-export function groupLanguageLookup(_deps: FeatureDeps): (chatId: number) => Promise<Language | undefined> {
-  return async () => undefined;
+export function groupLanguageLookup(deps: FeatureDeps): (chatId: number) => Promise<Language | undefined> {
+  return (chatId) => groupLanguage(deps.db, chatId);
 }
 
 export function allJobHandlers(deps: FeatureDeps, api: Api): JobHandlers {
   return {
-    notify: { ...notifyHandlers(deps.db, api) },
+    notify: { ...notifyHandlers(deps.db, api), ...complaintsJobHandlers(deps, api) },
   };
 }

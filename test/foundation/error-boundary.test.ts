@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../src/app.js";
+import { users } from "../../src/db/schema/index.js";
 import { createLogger } from "../../src/log.js";
 import { useTestEnvironment } from "../support/env.js";
 import { FakeTelegram, testBotInfo } from "../support/fake-telegram.js";
@@ -23,13 +24,15 @@ afterAll(() => app.stop());
 
 describe("the error boundary", () => {
   it("turns an unexpected failure into a short apology in the person's language, answers the button, and logs the update id", async () => {
+    // Someone who finished onboarding earlier opens the menu…
     const user = fake.newUser({ language_code: "en" });
     const chat = fake.addPrivateChat(user);
-    await app.bot.handleUpdate(fake.messageFrom(user, chat, { text: "/start" }));
-    const [greeting] = fake.chatMessages(chat.id).filter((m) => m.raw.from?.is_bot);
-    // The person deleted the greeting; pressing its button makes the bot's edit fail.
-    await fake.handle("deleteMessage", { chat_id: chat.id, message_id: greeting!.message_id });
-    const press = fake.callbackFrom(user, greeting!, "lang:en");
+    await env.db.insert(users).values({ telegramId: user.id, firstName: user.first_name, language: "en", consentedAt: new Date(), onboardedAt: new Date() });
+    await app.bot.handleUpdate(fake.messageFrom(user, chat, { text: "/menu" }));
+    const menu = fake.chatMessages(chat.id).filter((m) => m.raw.from?.is_bot).at(-1)!;
+    // …and Telegram refuses the next edit for a reason the bot did not foresee.
+    fake.failNext("editMessageText", 400, "Bad Request: can't parse entities: unexpected end tag");
+    const press = fake.callbackFrom(user, menu, "menu:help");
     await app.bot.handleUpdate(press);
 
     const replies = fake.chatMessages(chat.id).filter((m) => m.raw.from?.is_bot);
@@ -37,7 +40,7 @@ describe("the error boundary", () => {
     expect(fake.callsTo("answerCallbackQuery").map((c) => c.params.callback_query_id)).toContain(press.callback_query!.id);
     const failure = logLines.find((l) => l.msg === "update failed");
     expect(failure).toMatchObject({ update_id: press.update_id, chat_id: chat.id });
-    expect(JSON.stringify(failure)).toContain("message to edit not found");
+    expect(JSON.stringify(failure)).toContain("can't parse entities");
     // Every update gets one log line with its duration.
     expect(logLines.filter((l) => l.msg === "update" && l.update_id === press.update_id)).toEqual([
       expect.objectContaining({ type: "callback_query", failed: true, ms: expect.any(Number) }),

@@ -5,6 +5,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../../src/db/schema/index.js";
+import { seedSmallGazetteer } from "../support/areas.js";
 import { useTestEnvironment } from "../support/env.js";
 import { FakeTelegram, TEST_TOKEN } from "../support/fake-telegram.js";
 import { eventually } from "../support/harness.js";
@@ -17,6 +18,7 @@ let api: Awaited<ReturnType<FakeTelegram["listen"]>>;
 let running: MatiProcess | undefined;
 
 beforeAll(async () => {
+  await seedSmallGazetteer(env.db);
   api = await fake.listen();
 });
 afterAll(async () => {
@@ -56,7 +58,7 @@ describe("npm start against a local Bot API", () => {
       expect(first?.buttons.flat().map((b) => b.text)).toEqual(["ខ្មែរ", "English"]);
       return first!;
     });
-    fake.enqueueUpdate(fake.callbackFrom(user, greeting, "lang:en"));
+    fake.enqueueUpdate(fake.callbackFrom(user, greeting, "o:lang:en"));
     await eventually(async () => {
       const [row] = await env.db.select().from(users).where(eq(users.telegramId, user.id));
       expect(row?.language).toBe("en");
@@ -66,10 +68,19 @@ describe("npm start against a local Bot API", () => {
     expect(await mati.exited).toEqual({ code: 0, signal: null });
   });
 
-  it("remembers the choice after a restart", async () => {
+  it("after a restart, remembers the choice and goes on with the same onboarding step", async () => {
     const mati = await start();
-    fake.enqueueUpdate(fake.messageFrom(user, chat, { text: "/help" }));
-    await eventually(() => expect(botMessages(chat.id).at(-1)?.text).toContain("What Mati can do"));
+    // The privacy notice was on screen when the first process stopped.
+    const notice = botMessages(chat.id).at(-1)!;
+    expect(notice.text).toContain("Before we start, in plain words");
+    fake.enqueueUpdate(fake.callbackFrom(user, notice, "o:ok:y"));
+    await eventually(async () => {
+      const [row] = await env.db.select().from(users).where(eq(users.telegramId, user.id));
+      expect(row?.consentedAt).toBeInstanceOf(Date);
+    });
+    // Next: where they live, in English, on the same message.
+    await eventually(() => expect(botMessages(chat.id).at(-1)?.buttons.flat().map((b) => b.text)).toContain("Banteay Meanchey"));
+    expect(botMessages(chat.id).at(-1)?.message_id).toBe(notice.message_id);
     mati.child.kill("SIGTERM");
     expect((await mati.exited).code).toBe(0);
   });
@@ -77,22 +88,23 @@ describe("npm start against a local Bot API", () => {
   it("on SIGTERM finishes the reply in flight, exits 0 within 10 s, and does not answer it twice after restart", async () => {
     const mati = await start();
     fake.latency.set("sendMessage", 1500);
-    const before = botMessages(chat.id).length;
+    const newcomer = fake.newUser({ language_code: "km" });
+    const newcomerChat = fake.addPrivateChat(newcomer);
     const sendsBefore = fake.callsTo("sendMessage").length;
-    fake.enqueueUpdate(fake.messageFrom(user, chat, { text: "/help" }));
-    // The reply is on its way (and will take 1.5 s) when the signal arrives.
+    fake.enqueueUpdate(fake.messageFrom(newcomer, newcomerChat, { text: "/start" }));
+    // The greeting is on its way (and will take 1.5 s) when the signal arrives.
     await eventually(() => expect(fake.callsTo("sendMessage").length).toBe(sendsBefore + 1));
     const stoppedAt = Date.now();
     mati.child.kill("SIGTERM");
     expect((await mati.exited).code).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(10_000);
-    expect(botMessages(chat.id)).toHaveLength(before + 1);
+    expect(botMessages(newcomerChat.id)).toHaveLength(1);
     fake.latency.delete("sendMessage");
 
     const again = await start();
     await eventually(() => expect(fake.callsTo("getUpdates").length).toBeGreaterThan(0));
     await new Promise((r) => setTimeout(r, 500));
-    expect(botMessages(chat.id)).toHaveLength(before + 1);
+    expect(botMessages(newcomerChat.id)).toHaveLength(1);
     again.child.kill("SIGTERM");
     expect((await again.exited).code).toBe(0);
   });

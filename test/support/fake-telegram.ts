@@ -347,11 +347,15 @@ export class FakeTelegram {
     if (kind === "text" && text.trim() === "") throw new ApiFailure(400, "Bad Request: message text is empty");
     if (kind === "text" && text.length > 4096) throw new ApiFailure(400, "Bad Request: message is too long");
     const markup = parseJson(p.reply_markup) as InlineKeyboardMarkup | undefined;
+    // Like Telegram, a reply carries the message it replies to (when it still exists in that chat).
+    const replyTo = (parseJson(p.reply_parameters) as { message_id?: number } | undefined)?.message_id ?? (p.reply_to_message_id as number | undefined);
+    const repliedTo = replyTo !== undefined ? this.messages.get(chat.id)?.get(Number(replyTo))?.raw : undefined;
     const raw = {
       message_id: this.allocateMessageId(chat.id),
       date: Math.floor(Date.now() / 1000),
       chat,
       from: this.me,
+      ...(repliedTo ? { reply_to_message: { ...repliedTo, reply_to_message: undefined } } : {}),
       ...stripUndefined(content),
       ...(markup && "inline_keyboard" in markup ? { reply_markup: markup } : {}),
     } as Message;

@@ -3,3 +3,5 @@ export * from "./areas.js";
 export * from "./ratings.js";
 export * from "./users.js";
 export * from "./volunteers.js";
+export * from "./councils.js";
+export * from "./complaints.js";

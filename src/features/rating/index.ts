@@ -5,25 +5,22 @@
 import { Composer, InlineKeyboard } from "grammy";
 import type { MatiContext, MatiConversation, MatiConversationContext } from "../../bot/context.js";
 import type { Feature } from "../../bot/feature.js";
+import type { Database } from "../../db/client.js";
+import { ensureCommune } from "../areas/picker.js";
 import { formatDate, formatNumber } from "../../i18n.js";
 import { MIN_RATINGS_SHOWN } from "../catalogue/scale.js";
 import { serviceNameKey } from "../catalogue/services.js";
 import type { FeatureDeps } from "../index.js";
 import { Dialogue } from "./dialogue.js";
 import { askRatingQuestions, askService, reviewRating, scoresToStore } from "./questions.js";
-import { communeName, previousRatingInWindow, raterProfileOf, recordRating } from "./ratings.js";
+import { communeName, detachRatingsFrom, previousRatingInWindow, raterProfileOf, recordRating } from "./ratings.js";
 
 export const RATE_CONVERSATION = "rate";
 
-/**
- * The commune the citizen rates in, or undefined after telling them how to
- * set one. The one place to swap in onboarding's picker at merge:
- *   return ctx.user?.communeCode ?? (await pickCommune(conversation, ctx));
- */
-export async function ensureCitizenCommune(_conversation: MatiConversation, ctx: MatiConversationContext): Promise<string | undefined> {
-  if (ctx.user?.communeCode) return ctx.user.communeCode;
-  await ctx.reply(ctx.t("rating.need_commune"));
-  return undefined;
+/** The citizen's commune: the one they gave, or the commune picker (saying why), saved for next time. */
+export async function ensureCitizenCommune(conversation: MatiConversation, ctx: MatiConversationContext, db: Database): Promise<string> {
+  const picked = await ensureCommune(conversation, ctx, { db });
+  return picked.commune.code;
 }
 
 export function ratingFeature(deps: FeatureDeps): Feature {
@@ -32,8 +29,7 @@ export function ratingFeature(deps: FeatureDeps): Feature {
   async function rate(conversation: MatiConversation, ctx: MatiConversationContext): Promise<void> {
     const user = ctx.user;
     if (!user) return;
-    const communeCode = await ensureCitizenCommune(conversation, ctx);
-    if (!communeCode) return;
+    const communeCode = await ensureCitizenCommune(conversation, ctx, db);
     const lang = ctx.lang;
     const commune = await conversation.external(() => communeName(db, communeCode, lang));
     const d = new Dialogue(conversation, ctx, "rating.too_long");
@@ -92,5 +88,6 @@ export function ratingFeature(deps: FeatureDeps): Feature {
     composer,
     commands: [{ command: "rate", descriptionKey: "rating.command", scope: "private" }],
     mainMenu: [{ labelKey: "rating.menu", callbackData: "menu:rate", order: 10 }],
+    onForget: detachRatingsFrom,
   };
 }

@@ -3,7 +3,7 @@
  * with no Telegram in them (a web form or SMS channel would call the same).
  */
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
-import type { Database } from "../../db/client.js";
+import type { Database, DatabaseOrTransaction } from "../../db/client.js";
 import {
   areas,
   ratings,
@@ -155,4 +155,13 @@ export async function communeName(db: Database, code: string, lang: "km" | "en")
   const [row] = await db.select().from(areas).where(eq(areas.code, code)).limit(1);
   if (!row) return code;
   return lang === "km" ? `${row.unitKm ?? ""}${row.nameKm}` : [row.unitEn, row.nameEn].filter(Boolean).join(" ");
+}
+
+/**
+ * /forget: the person's ratings stay, as anonymous figures only. Ratings they
+ * recorded as a volunteer keep "interview" as their source, without them.
+ */
+export async function detachRatingsFrom(tx: DatabaseOrTransaction, userId: number): Promise<void> {
+  await tx.update(ratings).set({ raterUserId: null }).where(eq(ratings.raterUserId, userId));
+  await tx.update(ratings).set({ volunteerUserId: null }).where(eq(ratings.volunteerUserId, userId));
 }

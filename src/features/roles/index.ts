@@ -17,6 +17,7 @@ import {
   grantRole,
   redeemVolunteerInvite,
   revokeRole,
+  detachRolesFrom,
   unknownCommunes,
   type PersonRef,
   type RoleChange,
@@ -152,6 +153,7 @@ export function rolesFeature(deps: FeatureDeps): Feature {
   return {
     name: "roles",
     composer,
+    onForget: detachRolesFrom,
     commands: [
       { command: "grant", descriptionKey: "roles.command_grant", scope: "private", minRole: "staff" },
       { command: "revoke", descriptionKey: "roles.command_revoke", scope: "private", minRole: "staff" },

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Database } from "../../db/client.js";
+import type { Database, DatabaseOrTransaction } from "../../db/client.js";
 import { areas, users, volunteerCommunes, volunteerInvites, type User } from "../../db/schema/index.js";
 import { hasRole } from "../users/users.js";
 
@@ -129,4 +129,12 @@ export async function communesOfVolunteer(db: Database, userId: number): Promise
     .where(eq(volunteerCommunes.userId, userId))
     .orderBy(volunteerCommunes.communeCode);
   return rows.map((r) => r.code);
+}
+
+/** /forget: a volunteer's communes go, and invites keep no trace of who made or used them. */
+export async function detachRolesFrom(tx: DatabaseOrTransaction, userId: number): Promise<void> {
+  await tx.delete(volunteerCommunes).where(eq(volunteerCommunes.userId, userId));
+  await tx.update(volunteerCommunes).set({ grantedById: null }).where(eq(volunteerCommunes.grantedById, userId));
+  await tx.update(volunteerInvites).set({ createdById: null }).where(eq(volunteerInvites.createdById, userId));
+  await tx.update(volunteerInvites).set({ usedById: null }).where(eq(volunteerInvites.usedById, userId));
 }

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ratings, ratingScores, users } from "../../../src/db/schema/index.js";
 import { communes, seedSmallGazetteer } from "../../support/areas.js";
 import { useTestEnvironment } from "../../support/env.js";
+import { returningCitizen } from "../../support/onboarding.js";
+import { translator } from "../../../src/i18n.js";
 import { createHarness, type Harness, type Person } from "../../support/harness.js";
 
 const env = useTestEnvironment();
@@ -15,10 +17,7 @@ afterAll(() => h.close());
 
 /** A citizen who has started the bot and lives in Ta Phou. */
 async function citizen(lang: "km" | "en", commune: string = communes.taPhou): Promise<Person> {
-  const p = h.person({ language_code: lang });
-  await p.send("/start");
-  await env.db.update(users).set({ communeCode: commune, language: lang }).where(eq(users.telegramId, p.id));
-  return p;
+  return returningCitizen(h, env.db, { lang, communeCode: commune });
 }
 
 async function userId(p: Person): Promise<number> {
@@ -58,7 +57,7 @@ describe("/rate, a first rating", () => {
     expect(taps).toBe(11);
 
     // Everything happened in the one message.
-    expect(p.messages()).toHaveLength(2); // the /start greeting and the panel
+    expect(p.messages()).toHaveLength(1); // the panel
     expect(p.last().message_id).toBe(panel.message_id);
     expect(p.last().text).toContain("អរគុណ");
     expect(p.last().text).toContain("៥ នាក់");
@@ -284,23 +283,21 @@ describe("/rate, what people do instead of answering", () => {
     expect(p.last().text).toContain("What Mati can do");
   });
 
-  it("without a commune, points to /settings and starts nothing", async () => {
-    const p = h.person({ language_code: "en" });
-    await p.send("/start");
-    await p.press("English");
+  it("without a commune, asks where first with the picker, saves it, and goes on to the rating", async () => {
+    const p = await returningCitizen(h, env.db, { lang: "en" });
     await p.send("/rate");
-    expect(p.last().text).toContain("/settings");
-    await p.send("hello");
-    expect(p.last().text).toContain("I didn't understand that");
+    expect(p.last().text).toContain(translator("en")("areas.where_first"));
+    await p.send("Treas");
+    expect(p.last().text).toContain("Which service did you use?");
+    const [row] = await env.db.select().from(users).where(eq(users.telegramId, p.id));
+    expect(row?.communeCode).toBe(communes.treas);
   });
 });
 
 describe("a restart between two answers", () => {
   it("resumes at the same step, from the state kept in Redis", async () => {
     const first = await createHarness(env);
-    const before = first.person({ language_code: "km" });
-    await before.send("/start");
-    await env.db.update(users).set({ communeCode: communes.taPhou, language: "km" }).where(eq(users.telegramId, before.id));
+    const before = await returningCitizen(first, env.db, { lang: "km", communeCode: communes.taPhou });
     await before.send("/rate");
     await before.press("មណ្ឌលសុខភាព");
     await before.press(/រំលង/);

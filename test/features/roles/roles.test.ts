@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users, volunteerCommunes, volunteerInvites } from "../../../src/db/schema/index.js";
 import { communes, seedSmallGazetteer } from "../../support/areas.js";
 import { useTestEnvironment } from "../../support/env.js";
+import { returningCitizen } from "../../support/onboarding.js";
 import { createHarness, type Harness, type Person } from "../../support/harness.js";
 
 const ADMIN_ID = 990_001;
@@ -13,19 +14,14 @@ let admin: Person;
 beforeAll(async () => {
   await seedSmallGazetteer(env.db);
   h = await createHarness(env, { ADMIN_TELEGRAM_IDS: String(ADMIN_ID) });
-  admin = h.person({ id: ADMIN_ID, first_name: "Admin", language_code: "en" });
-  await admin.send("/start");
-  await admin.press("English");
+  admin = await returningCitizen(h, env.db, { id: ADMIN_ID, first_name: "Admin", lang: "en", role: "admin" });
 });
 afterAll(() => h.close());
 
 let counter = 0;
 /** Someone who has started the bot and chosen a language. */
 async function somebody(lang: "km" | "en", fields: { first_name?: string } = {}): Promise<Person> {
-  const p = h.person({ language_code: lang, username: `person_${++counter}`, ...fields });
-  await p.send("/start");
-  await p.press(lang === "km" ? "ខ្មែរ" : "English");
-  return p;
+  return returningCitizen(h, env.db, { lang, username: `person_${++counter}`, ...fields });
 }
 
 async function rowOf(p: Person) {

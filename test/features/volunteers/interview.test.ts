@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ratings, ratingScores, users, volunteerCommunes } from "../../../src/db/schema/index.js";
 import { communes, seedSmallGazetteer } from "../../support/areas.js";
 import { useTestEnvironment } from "../../support/env.js";
+import { returningCitizen } from "../../support/onboarding.js";
 import { createHarness, type Harness, type Person } from "../../support/harness.js";
 
 const env = useTestEnvironment();
@@ -14,9 +15,8 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 async function volunteer(lang: "km" | "en", codes: string[]): Promise<{ p: Person; id: number }> {
-  const p = h.person({ language_code: lang });
-  await p.send("/start");
-  const [row] = await env.db.update(users).set({ role: "volunteer", language: lang }).where(eq(users.telegramId, p.id)).returning();
+  const p = await returningCitizen(h, env.db, { lang, role: "volunteer" });
+  const [row] = await env.db.select().from(users).where(eq(users.telegramId, p.id));
   if (codes.length) await env.db.insert(volunteerCommunes).values(codes.map((communeCode) => ({ userId: row!.id, communeCode })));
   return { p, id: row!.id };
 }
@@ -30,7 +30,7 @@ describe("recording an interview", () => {
     expect(p.last().text).toContain("១/៥");
     expect(p.last().text).toContain("មិនបញ្ចេញឈ្មោះ");
     await p.press("👩 ស្រី");
-    await p.press("១៥–៣០ ឆ្នាំ (យុវជន)");
+    await p.press("១៥–៣០ (យុវជន)");
     await p.press("មិនមែន"); // disability
     await p.press("មិនបានសួរ"); // minority
     await p.press("មែន"); // ID-Poor
@@ -55,7 +55,7 @@ describe("recording an interview", () => {
     const rows = await env.db.select().from(ratings).where(eq(ratings.volunteerUserId, id)).orderBy(ratings.id);
     expect(rows).toHaveLength(2);
     for (const row of rows) {
-      expect(row).toMatchObject({ source: "interview", raterUserId: null, communeCode: communes.treas, sex: "female", ageGroup: "youth", disability: false, minority: null, idPoor: true });
+      expect(row).toMatchObject({ source: "interview", raterUserId: null, communeCode: communes.treas, sex: "female", ageGroup: "15_30", disability: false, minority: null, idPoor: true });
     }
     expect(rows[0]!.interviewId).toBe(rows[1]!.interviewId);
     expect(rows[0]!.informalPayment).toBe("yes");
@@ -86,8 +86,7 @@ describe("recording an interview", () => {
   });
 
   it("a citizen cannot record interviews; a volunteer without communes is told so", async () => {
-    const citizen = h.person({ language_code: "km" });
-    await citizen.send("/start");
+    const citizen = await returningCitizen(h, env.db, { lang: "km" });
     await citizen.send("/interview");
     expect(citizen.last().text).toContain("សម្រាប់អ្នកស្ម័គ្រចិត្ត");
     await citizen.pressData("menu:interview");

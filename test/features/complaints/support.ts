@@ -1,0 +1,89 @@
+/** Steps the complaint and council tests share: people, linked groups, a complaint filed the way a citizen files one. */
+import { returningCitizen } from "../../support/onboarding.js";
+import { eq } from "drizzle-orm";
+import { expect } from "vitest";
+import { complaints, users, type Complaint } from "../../../src/db/schema/index.js";
+import type { TestEnvironment } from "../../support/env.js";
+import type { SeenMessage } from "../../support/fake-telegram.js";
+import { eventually, type Harness, type Person, type TestGroup } from "../../support/harness.js";
+
+export async function setUser(env: TestEnvironment, person: Person, fields: Partial<typeof users.$inferInsert>): Promise<void> {
+  await env.db.update(users).set(fields).where(eq(users.telegramId, person.id));
+}
+
+/** A citizen who chose a language and whose commune is known. */
+export async function citizen(h: Harness, env: TestEnvironment, lang: "km" | "en", communeCode: string, fields: Parameters<Harness["person"]>[0] = {}): Promise<Person> {
+  return returningCitizen(h, env.db, { lang, communeCode, first_name: fields.first_name, username: fields.username });
+}
+
+export async function staff(h: Harness, env: TestEnvironment): Promise<Person> {
+  return returningCitizen(h, env.db, { first_name: "Dara", lang: "en", role: "staff" });
+}
+
+/** Staff create a code for the area; the group's admin links the group with it. */
+export async function linkCouncil(stafer: Person, group: TestGroup, areaCode: string, admin?: Person): Promise<Person> {
+  await stafer.send(`/linkcode ${areaCode}`);
+  const code = /\b([A-Z2-9]{4}-[A-Z2-9]{4})\b/.exec(stafer.last().text)?.[1];
+  expect(code, stafer.last().text).toBeDefined();
+  const a = admin ?? group.member({ first_name: "Sophal" }, "administrator");
+  await a.send(`/link ${code}`);
+  expect(group.messages().some((m) => m.text.startsWith("✅"))).toBe(true);
+  return a;
+}
+
+export interface Filing {
+  category: string;
+  service?: string;
+  text?: string;
+  photos?: number;
+  voice?: boolean;
+  location?: { latitude: number; longitude: number };
+  anonymous?: boolean;
+}
+
+/** Labels by language, so the same steps drive both. */
+const labels = {
+  km: { none: "គ្មានក្នុងបញ្ជី / មិនមែនសេវា", skip: "⏭ រំលង", done: "✅ រួចរាល់", anon: "🙈 អនាមិក", named: "👤 ដាក់ឈ្មោះខ្ញុំ", send: "✅ ផ្ញើ" },
+  en: { none: "None of these / not a service", skip: "⏭ Skip", done: "✅ Done", anon: "🙈 Anonymous", named: "👤 With my first name", send: "✅ Send" },
+};
+
+/** Files a complaint through the conversation; returns the row. */
+export async function fileThroughBot(env: TestEnvironment, p: Person, lang: "km" | "en", f: Filing): Promise<Complaint> {
+  const l = labels[lang];
+  await p.send("/complain");
+  await p.pressData(`cf:cat:${f.category}`, p.messages().findLast((m) => m.buttons.length > 0));
+  if (f.category !== "land") {
+    await p.pressData(`cf:svc:${f.service ?? "none"}`, p.last());
+  }
+  await p.send(f.text ?? "The nurse asked 20,000 riel for a vaccination that is free.");
+  for (let i = 0; i < (f.photos ?? 0); i++) await p.sendPhoto();
+  if (f.voice) await p.sendVoice();
+  if ((f.photos ?? 0) > 0 || f.voice) await p.press(l.done);
+  else await p.press(l.skip);
+  if (f.location) await p.sendLocation(f.location.latitude, f.location.longitude);
+  else await p.send(l.skip);
+  await p.press(f.anonymous ? l.anon : l.named);
+  await p.press(l.send);
+  expect(p.last().text).toMatch(/MT-\d{4}-\d{6}/);
+  const reference = /MT-\d{4}-\d{6}/.exec(p.last().text)![0];
+  const [row] = await env.db.select().from(complaints).where(eq(complaints.reference, reference));
+  return row!;
+}
+
+/** The council's message for a complaint in a group (the one with the reference in its title). */
+export function councilMessageIn(group: TestGroup, reference: string): SeenMessage {
+  const m = group.messages().find((x) => x.kind === "text" && x.text.includes(reference) && x.text.startsWith("📣"));
+  if (!m) throw new Error(`no message for ${reference} in ${group.chat.title}: ${JSON.stringify(group.messages().map((x) => x.text.slice(0, 60)))}`);
+  return m;
+}
+
+/**
+ * Waits for the council's message; with `citizen`, also for the citizen's
+ * "it has reached the council" notice, so that later `last()` checks on the
+ * citizen's chat are not overtaken by it.
+ */
+export async function delivered(group: TestGroup, reference: string, citizen?: Person): Promise<SeenMessage> {
+  const message = await eventually(() => councilMessageIn(group, reference));
+  if (citizen) await eventually(() => expect(citizen.messages().some((m) => m.text.startsWith("📬") && m.text.includes(reference))).toBe(true));
+  return message;
+}
