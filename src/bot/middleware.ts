@@ -1,4 +1,5 @@
 /** The cross-cutting middleware, in the order createBot installs them. */
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Middleware, Transformer } from "grammy";
 import type { Config } from "../config.js";
@@ -115,7 +116,8 @@ export function floodGuard(redis: Redis, prefix: string, limit: number, windowSe
   return async (ctx, next) => {
     const who = ctx.from?.id;
     if (!who) return next();
-    const key = `${prefix}:flood:${who}`;
+    // A hash, not the Telegram id: Redis then holds nothing that names the person (/forget).
+    const key = `${prefix}:flood:${createHash("sha256").update(String(who)).digest("base64url").slice(0, 16)}`;
     const [[, count]] = (await redis.multi().incr(key).expire(key, windowSeconds, "NX").exec()) as [[null, number]];
     if (count <= limit) return next();
     if (count === limit + 1 && ctx.chat?.type === "private") await ctx.reply(ctx.t("common.slow_down"));

@@ -10,7 +10,9 @@
  *   expect(sokha.last().text).toContain("Saved");
  */
 import type { Chat, Message, Update, User } from "grammy/types";
+import { afterAll, beforeAll } from "vitest";
 import { createApp, type App } from "../../src/app.js";
+import { seedSmallGazetteer } from "./areas.js";
 import type { Logger } from "../../src/log.js";
 import type { TestEnvironment } from "./env.js";
 import { FakeTelegram, testBotInfo, type SeenMessage } from "./fake-telegram.js";
@@ -56,6 +58,26 @@ export async function createHarness(env: TestEnvironment, overrides: Record<stri
     startWorkers: () => app.startWorkers(),
     close: () => app.stop(),
   };
+}
+
+/**
+ * The usual set-up of a test file in one line: a harness built before the
+ * file's tests (on the small gazetteer, unless told otherwise) and closed
+ * after them. Returns a stand-in that forwards to that harness.
+ */
+export function useHarness(env: TestEnvironment, options: { gazetteer?: boolean; overrides?: Record<string, string> } = {}): Harness {
+  let current: Harness | undefined;
+  beforeAll(async () => {
+    if (options.gazetteer !== false) await seedSmallGazetteer(env.db);
+    current = await createHarness(env, options.overrides);
+  });
+  afterAll(() => current?.close());
+  return new Proxy({} as Harness, {
+    get: (_target, property) => {
+      if (!current) throw new Error("the harness exists only inside tests (beforeAll has not run)");
+      return current[property as keyof Harness];
+    },
+  });
 }
 
 type Deliver = (update: Update) => Promise<void>;

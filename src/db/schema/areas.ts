@@ -20,3 +20,6 @@ export const areas = pgTable(
   },
   (t) => [index("areas_parent_idx").on(t.parentCode, t.code), index("areas_level_idx").on(t.level)],
 );
+
+/** An area as the rest of the code sees it (the search column is the search's own business). */
+export type Area = Omit<typeof areas.$inferSelect, "searchText">;

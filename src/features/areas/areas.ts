@@ -6,18 +6,10 @@
 import { and, asc, eq, inArray, isNull, like, ne, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Database } from "../../db/client.js";
-import { areas, type AreaLevel } from "../../db/schema/index.js";
+import { areas, type Area, type AreaLevel } from "../../db/schema/index.js";
 import { normaliseForSearch } from "./normalise.js";
 
-export interface Area {
-  code: string;
-  level: AreaLevel;
-  parentCode: string | null;
-  nameKm: string;
-  nameEn: string;
-  unitKm: string | null;
-  unitEn: string | null;
-}
+export type { Area };
 
 /** An area with the areas above it, province first (empty for a province). */
 export interface AreaWithPath extends Area {

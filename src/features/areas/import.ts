@@ -8,7 +8,7 @@
 import { parse } from "csv-parse/sync";
 import { sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
-import { areaLevels, areas, type AreaLevel } from "../../db/schema/index.js";
+import { areaLevels, areas, type Area, type AreaLevel } from "../../db/schema/index.js";
 import { areaSearchText } from "./normalise.js";
 
 const REQUIRED_HEADER = ["code", "level", "parent_code", "name_km", "name_en"];
@@ -16,15 +16,8 @@ const UNIT_COLUMNS = ["unit_km", "unit_en"];
 const codeLength: Record<AreaLevel, number> = { province: 2, district: 4, commune: 6, village: 8 };
 const parentLevel: Record<AreaLevel, AreaLevel | undefined> = { province: undefined, district: "province", commune: "district", village: "commune" };
 
-export interface AreaRow {
-  code: string;
-  level: AreaLevel;
-  parentCode: string | null;
-  nameKm: string;
-  nameEn: string;
-  unitKm: string | null;
-  unitEn: string | null;
-}
+/** One line of a gazetteer file, checked. */
+export type AreaRow = Area;
 
 export interface ImportProblem {
   /** 1-based line number in the file (the header is line 1); 0 for the file as a whole. */

@@ -84,7 +84,7 @@ export async function askProfile(
     });
     const rows = [];
     for (let i = 0; i < buttons.length; i += question.perRow) rows.push(buttons.slice(i, i + question.perRow));
-    rows.push([InlineKeyboard.text(t("profile.skip"), `pf:${question.id}:-`)]);
+    rows.push([InlineKeyboard.text(t("profile.skip"), `pf:${question.id}:-`), InlineKeyboard.text(t("profile.skip_all"), `pf:${question.id}:*`)]);
     const keyboard = InlineKeyboard.from(rows);
     const text = t("profile.question", {
       step: formatNumber(index + 1, lang),
@@ -99,13 +99,16 @@ export async function askProfile(
         const [prefix, id, code] = data.split(":");
         if (prefix !== "pf" || id !== question.id) return undefined;
         if (code === "-") return { value: null };
+        if (code === "*") return { value: null, skipRest: true };
         const found = question.answers.find((a) => a.code === code);
-        return found ? { value: found.value } : undefined;
+        return found ? { value: found.value, skipRest: false } : undefined;
       },
     });
     await conversation.external(() => setProfileAnswer(db, userId, question.field, answer.value.value as never));
     current = answer.ctx;
     messageId = answer.messageId;
+    // "Skip all": the rest stay as they are (unanswered for a newcomer).
+    if (answer.value.skipRest) break;
   }
   return { ctx: current, messageId };
 }

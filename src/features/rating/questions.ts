@@ -28,13 +28,18 @@ export interface RatingDraft {
 
 type Step = { kind: "facility" } | { kind: "criterion"; criterion: string } | { kind: "payment" } | { kind: "comment" };
 
+/** The questions asked in turn. The comment is not one of them: it is offered on the summary (one tap fewer). */
 export function stepsOf(service: Service): Step[] {
   return [
     ...(servicesWithSeveralFacilities.has(service.key) ? [{ kind: "facility" as const }] : []),
     ...service.criteria.map((criterion) => ({ kind: "criterion" as const, criterion })),
     ...(service.asksInformalPayment ? [{ kind: "payment" as const }] : []),
-    { kind: "comment" as const },
   ];
+}
+
+/** What the summary shows and lets the person change: the questions and the comment. */
+function reviewStepsOf(service: Service): Step[] {
+  return [...stepsOf(service), { kind: "comment" }];
 }
 
 const NOT_APPLICABLE = "na";
@@ -54,13 +59,17 @@ export async function askService(d: Dialogue, title: string, exclude: readonly s
 export async function askRatingQuestions(d: Dialogue, service: Service): Promise<RatingDraft> {
   const draft: RatingDraft = { service: service.key, facilityName: null, scores: {}, informalPayment: null, comment: null, commentVoiceFileId: null };
   const steps = stepsOf(service);
-  for (const [i, step] of steps.entries()) await askStep(d, draft, step, i + 1, steps.length);
+  for (const [i, step] of steps.entries()) await askStep(d, draft, step, { index: i + 1, total: steps.length });
   return draft;
 }
 
-async function askStep(d: Dialogue, draft: RatingDraft, step: Step, index: number, total: number): Promise<void> {
+/** Asks one step; `position` ("2/8") only for questions asked in turn, not for the comment offered on the summary. */
+async function askStep(d: Dialogue, draft: RatingDraft, step: Step, position?: { index: number; total: number }): Promise<void> {
   const t = d.t;
-  const header = t("rating.question_header", { service: t(serviceNameKey(draft.service)), progress: d.progress(index, total) });
+  const service = t(serviceNameKey(draft.service));
+  const header = position
+    ? t("rating.question_header", { service, progress: d.progress(position.index, position.total) })
+    : t("rating.question_header_plain", { service });
   const skip: Choice = { label: t("rating.skip"), value: SKIP };
   switch (step.kind) {
     case "facility": {
@@ -164,7 +173,8 @@ export async function reviewRating(
   opts: { place: string; notice?: string },
 ): Promise<"send" | "cancel"> {
   const service = serviceByKey(draft.service)!;
-  const steps = stepsOf(service);
+  const steps = reviewStepsOf(service);
+  const questions = stepsOf(service).length;
   for (;;) {
     const t = d.t;
     const canSend = hasScores(draft);
@@ -179,6 +189,7 @@ export async function reviewRating(
       text: lines.join("\n"),
       choices: [
         ...(canSend ? [[{ label: t("rating.send"), value: "send" }]] : []),
+        ...(canSend && !draft.comment && !draft.commentVoiceFileId ? [[{ label: t("rating.add_comment"), value: "comment" }]] : []),
         [{ label: t("rating.change"), value: "change" }],
         [{ label: t("rating.cancel"), value: "cancel" }],
       ],
@@ -187,6 +198,10 @@ export async function reviewRating(
     const decision = answer.kind === "choice" ? answer.value : "";
     if (decision === "send") return "send";
     if (decision === "cancel") return "cancel";
+    if (decision === "comment") {
+      await askStep(d, draft, { kind: "comment" });
+      continue;
+    }
     const pick = await d.ask({
       text: t("rating.which_to_change"),
       choices: [...steps.map((step, i) => [{ label: changeLabel(d, draft, step), value: String(i) }]), [{ label: t("rating.back"), value: "back" }]],
@@ -194,7 +209,7 @@ export async function reviewRating(
     });
     if (pick.kind !== "choice" || pick.value === "back") continue;
     const index = Number(pick.value);
-    await askStep(d, draft, steps[index]!, index + 1, steps.length);
+    await askStep(d, draft, steps[index]!, index < questions ? { index: index + 1, total: questions } : undefined);
   }
 }
 

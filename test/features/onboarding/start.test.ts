@@ -40,7 +40,7 @@ describe("first time: /start to the main menu", () => {
 
     expect(sokha.last().text).toContain("អំពីអ្នក (១/៥)");
     expect(sokha.last().text).toContain("ប្រើសម្រាប់តែរាប់ចំនួនក្នុងរបាយការណ៍");
-    expect(sokha.buttons()).toEqual(["👩 ស្រី", "👨 ប្រុស", "ផ្សេងៗ", "🤐 មិនចង់ប្រាប់", "⏭ រំលង"]);
+    expect(sokha.buttons()).toEqual(["👩 ស្រី", "👨 ប្រុស", "ផ្សេងៗ", "🤐 មិនចង់ប្រាប់", "⏭ រំលង", "⏩ រំលងទាំងអស់"]);
     await sokha.press("👩 ស្រី");
     expect(sokha.buttons()).toContain("១៥–៣០ (យុវជន)");
     await sokha.press("១៥–៣០ (យុវជន)");

@@ -38,23 +38,24 @@ describe("/rate, a first rating", () => {
     expect(p.buttons().slice(0, 4)).toEqual(["មណ្ឌលសុខភាព", "សាលាបឋមសិក្សា", "រដ្ឋបាលឃុំ/សង្កាត់", "ការិយាល័យច្រកចេញចូលតែមួយ"]);
     let taps = 0;
     await p.press("មណ្ឌលសុខភាព"), taps++;
-    expect(p.last().text).toContain("១/៩");
+    expect(p.last().text).toContain("១/៨");
     await p.press(/រំលង/), taps++;
-    expect(p.last().text).toContain("២/៩");
+    expect(p.last().text).toContain("២/៨");
     expect(p.last().text).toContain("បុគ្គលិករួសរាយរាក់ទាក់");
     expect(p.buttons()).toEqual(["😠 មិនពេញចិត្តខ្លាំង", "🙁 មិនពេញចិត្ត", "😐 ទទួលយកបាន", "🙂 ពេញចិត្ត", "😀 ពេញចិត្តខ្លាំង", "➖ មិនពាក់ព័ន្ធ / មិនដឹង"]);
     for (const face of ["😀", "🙂", "😐", "🙁", "😠", "🙂"]) {
       await p.press(new RegExp(`^${face}`)), taps++;
     }
-    expect(p.last().text).toContain("៨/៩");
+    expect(p.last().text).toContain("៨/៨");
     expect(p.buttons()).toEqual(["មាន", "គ្មាន", "មិនដឹង"]);
     await p.press("គ្មាន"), taps++;
-    expect(p.last().text).toContain("៩/៩");
-    await p.press(/រំលង/), taps++;
+    // The payment question was the last: the comment is offered on the summary, not asked.
     expect(p.last().text).toContain("សូមពិនិត្យចម្លើយរបស់អ្នក");
     expect(p.last().text).not.toContain("ជំនួស");
+    expect(p.buttons()).toEqual(["✅ ផ្ញើ", "💬 បន្ថែមមតិយោបល់ (មិនចាំបាច់)", "✏️ កែចម្លើយ", "✖️ បោះបង់"]);
     await p.press("✅ ផ្ញើ"), taps++;
-    expect(taps).toBe(11);
+    // service, facility (skip), 6 criteria, payment, send
+    expect(taps).toBe(10);
 
     // Everything happened in the one message.
     expect(p.messages()).toHaveLength(1); // the panel
@@ -77,9 +78,9 @@ describe("/rate, answers and changes", () => {
     await p.send("/rate");
     expect(p.last().text).toContain("Khum Ta Phou");
     await p.press("Primary school");
-    expect(p.last().text).toContain("1/9");
+    expect(p.last().text).toContain("1/8");
     await p.send("Wat Ta Phou school");
-    expect(p.last().text).toContain("2/9");
+    expect(p.last().text).toContain("2/8");
     expect(p.last().text).toContain("Teachers on time and disciplined");
     await p.press(/^😠/);
     await p.press(/^➖ Doesn't apply/);
@@ -88,6 +89,9 @@ describe("/rate, answers and changes", () => {
     await p.press(/^😐/);
     await p.press(/^😀/);
     await p.press("Yes");
+    expect(p.last().text).toContain("Please check your answers");
+    await p.press("💬 Add a comment (optional)");
+    expect(p.last().text).toContain("Anything else to tell the council?");
     await p.send("The latrine door is broken.");
     const summary = p.last();
     expect(summary.text).toContain("Please check your answers");
@@ -96,11 +100,13 @@ describe("/rate, answers and changes", () => {
     expect(summary.text).toContain("➖ Good relations between teachers and pupils: Doesn't apply / don't know");
     expect(summary.text).toContain("Asked to pay extra: Yes");
     expect(summary.text).toContain("«The latrine door is broken.»");
+    // With a comment, the summary no longer offers to add one.
+    expect(p.buttons()).toEqual(["✅ Send", "✏️ Change an answer", "✖️ Cancel"]);
 
     await p.press("✏️ Change an answer");
     expect(p.last().text).toBe("Which answer do you want to change?");
     await p.press(/Teachers on time/);
-    expect(p.last().text).toContain("2/9");
+    expect(p.last().text).toContain("2/8");
     await p.press(/^😀/);
     expect(p.last().text).toContain("😀 Teachers on time and disciplined: Very satisfied");
     expect(p.last().message_id).toBe(summary.message_id);
@@ -122,9 +128,14 @@ describe("/rate, answers and changes", () => {
     const p = await citizen("en");
     await p.send("/rate");
     await p.press("Water supply");
-    expect(p.last().text).toContain("1/5");
-    for (let i = 0; i < 4; i++) await p.press(/^🙂/);
-    expect(p.last().text).toContain("5/5");
+    expect(p.last().text).toContain("1/4");
+    for (let i = 0; i < 3; i++) await p.press(/^🙂/);
+    expect(p.last().text).toContain("4/4");
+    await p.press(/^🙂/);
+    // No payment question: the last criterion leads straight to the summary.
+    expect(p.last().text).toContain("Please check your answers");
+    expect(p.last().text).not.toContain("Asked to pay extra");
+    await p.press("💬 Add a comment (optional)");
     expect(p.last().text).toContain("Anything else to tell the council?");
     expect(p.buttons()).toEqual(["Skip ➡️"]);
     await p.sendVoice(7);
@@ -138,7 +149,7 @@ describe("/rate, answers and changes", () => {
     await p.press("⭐ Rate another service");
     await p.press("One Window Service Office (OWSO)");
     for (let i = 0; i < 5; i++) await p.press(/^😐/);
-    expect(p.last().text).toContain("6/7");
+    expect(p.last().text).toContain("6/6");
     expect(p.last().text).toContain("Were you asked to pay anything extra");
   });
 
@@ -147,7 +158,6 @@ describe("/rate, answers and changes", () => {
     await p.send("/rate");
     await p.press("ផ្លូវក្នុងមូលដ្ឋាន");
     for (let i = 0; i < 4; i++) await p.press(/^➖/);
-    await p.press(/រំលង/);
     expect(p.last().text).toContain("គ្មានអ្វីត្រូវផ្ញើទេ");
     expect(p.buttons()).toEqual(["✏️ កែចម្លើយ", "✖️ បោះបង់"]);
     await p.press("✖️ បោះបង់");
@@ -161,7 +171,6 @@ async function rateCommuneOffice(p: Person, face: string, send: boolean, sendLab
   await p.press(/^(រដ្ឋបាលឃុំ\/សង្កាត់|Commune\/sangkat office)$/);
   for (let i = 0; i < 6; i++) await p.press(new RegExp(`^${face}`));
   await p.press(/^(គ្មាន|No)$/);
-  await p.press(/^(រំលង|Skip)/);
   if (send) await p.press(sendLabel);
 }
 
@@ -214,17 +223,18 @@ describe("/rate, what people do instead of answering", () => {
     const again = p.last();
     expect(again.message_id).not.toBe(before.message_id);
     expect(again.text).toContain("សូមចុចប៊ូតុងមួយខាងក្រោម");
-    expect(again.text).toContain("២/៩");
+    expect(again.text).toContain("២/៨");
     expect(p.messages().map((m) => m.message_id)).not.toContain(before.message_id); // the old question is gone
     await p.sendSticker();
     expect(p.last().text).toContain("សូមចុចប៊ូតុងមួយខាងក្រោម");
-    expect(p.last().text).toContain("២/៩");
+    expect(p.last().text).toContain("២/៨");
     // Answering on the new message carries on as usual.
     for (let i = 0; i < 6; i++) await p.press(/^🙂/);
     await p.press("មិនដឹង");
+    await p.press("💬 បន្ថែមមតិយោបល់ (មិនចាំបាច់)");
     await p.sendContent({ document: { file_id: "doc-1", file_unique_id: "doc-1", file_name: "a.pdf" } });
     expect(p.last().text).toContain("សូមសរសេរសារ ឬផ្ញើសារជាសំឡេង");
-    expect(p.last().text).toContain("៩/៩");
+    expect(p.last().text).toContain("តើអ្នកមានអ្វីចង់ប្រាប់ក្រុមប្រឹក្សាបន្ថែមទេ?"); // the comment question again
     await p.send("កៅអីមិនគ្រប់");
     expect(p.last().text).toContain("«កៅអីមិនគ្រប់»");
   });
@@ -243,13 +253,13 @@ describe("/rate, what people do instead of answering", () => {
     await p.pressData("x".repeat(64), question);
     expect(h.fake.callsTo("answerCallbackQuery").length - answersBefore).toBe(4);
     expect(p.toasts().slice(-4)).toEqual(Array(4).fill("This button has expired."));
-    expect(p.last().text).toContain("2/9");
+    expect(p.last().text).toContain("2/8");
     // A double tap: the second press of the same button does not answer the next question.
     const face = question.buttons.flat().find((b) => b.text.startsWith("😀"))!.data!;
     await p.pressData(face, question);
     await p.pressData(face, question);
     expect(p.toasts().at(-1)).toBe("This button has expired.");
-    expect(p.last().text).toContain("3/9");
+    expect(p.last().text).toContain("3/8");
   });
 
   it("/cancel leaves cleanly; the old question's buttons are then expired", async () => {
@@ -307,12 +317,11 @@ describe("a restart between two answers", () => {
     const second = await createHarness(env, {}, { fake: first.fake });
     try {
       const p = second.adopt(before);
-      expect(p.last().text).toContain("៣/៩");
+      expect(p.last().text).toContain("៣/៨");
       await p.press(/^😐/);
-      expect(p.last().text).toContain("៤/៩");
+      expect(p.last().text).toContain("៤/៨");
       for (let i = 0; i < 4; i++) await p.press(/^🙂/);
       await p.press("មាន");
-      await p.press(/រំលង/);
       await p.press("✅ ផ្ញើ");
       const [saved] = await ratingsOf(p);
       const scores = await env.db.select().from(ratingScores).where(eq(ratingScores.ratingId, saved!.id));
