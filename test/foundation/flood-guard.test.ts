@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useTestEnvironment } from "../support/env.js";
-import { createHarness, type Harness } from "../support/harness.js";
+import { useHarness } from "../support/harness.js";
 
 const env = useTestEnvironment();
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness(env, { FLOOD_LIMIT_PER_MINUTE: "3" });
-});
-afterAll(() => h.close());
+const h = useHarness(env, { gazetteer: false, overrides: { FLOOD_LIMIT_PER_MINUTE: "3" } });
 
 describe("the flood guard", () => {
   it("answers a flood with one polite notice and drops the rest, per person", async () => {

@@ -7,19 +7,14 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ratings, ratingScores, users } from "../../src/db/schema/index.js";
-import { communes, seedSmallGazetteer } from "../support/areas.js";
+import { communes } from "../support/areas.js";
 import { useTestEnvironment } from "../support/env.js";
-import { createHarness, type Harness, type Person } from "../support/harness.js";
+import { useHarness, type Person } from "../support/harness.js";
 
 const env = useTestEnvironment();
-let h: Harness;
-beforeAll(async () => {
-  await seedSmallGazetteer(env.db);
-  h = await createHarness(env);
-});
-afterAll(() => h.close());
+const h = useHarness(env);
 
 /** Presses buttons like a person and remembers every screen they saw. */
 function recorder(person: Person) {

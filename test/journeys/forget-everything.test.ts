@@ -5,41 +5,16 @@
  * them; their rating still counts and their complaint stays with the council.
  */
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { complaints, ratings } from "../../src/db/schema/index.js";
-import { communes, seedSmallGazetteer } from "../support/areas.js";
+import { communes } from "../support/areas.js";
 import { useTestEnvironment } from "../support/env.js";
-import { createHarness, type Harness } from "../support/harness.js";
+import { everyRedisKeyAndValue, everyStoredRow } from "../support/privacy.js";
+import { useHarness } from "../support/harness.js";
 import { delivered, fileThroughBot, linkCouncil, staff } from "../features/complaints/support.js";
 
 const env = useTestEnvironment();
-let h: Harness;
-beforeAll(async () => {
-  await seedSmallGazetteer(env.db);
-  h = await createHarness(env);
-  h.startWorkers();
-});
-afterAll(() => h.close());
-
-async function everyRow(): Promise<string> {
-  const tables = await env.sql<{ table_name: string }[]>`
-    select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`;
-  const rows: string[] = [];
-  for (const { table_name } of tables) {
-    const found = await env.sql.unsafe<{ row: string }[]>(`select row_to_json(t)::text as row from "${table_name}" t`);
-    rows.push(...found.map((r) => r.row));
-  }
-  return rows.join("\n");
-}
-
-async function redisKeysAndValues(): Promise<string> {
-  const keys = await env.redis.keys(`${env.redisPrefix}:*`);
-  const parts: string[] = [...keys];
-  for (const key of keys) {
-    if ((await env.redis.type(key)) === "string") parts.push((await env.redis.get(key)) ?? "");
-  }
-  return parts.join("\n");
-}
+const h = useHarness(env, { workers: true });
 
 describe("/forget after rating and complaining", () => {
   it("leaves nothing that leads back to the person, in Postgres or Redis; the rating and complaint stay, anonymous", async () => {
@@ -66,7 +41,7 @@ describe("/forget after rating and complaining", () => {
     const member = council.member({ first_name: "Sophal" }, "administrator");
     await member.press("👀 ទទួលស្គាល់", message); // council groups speak Khmer by default
 
-    const before = await everyRow();
+    const before = await everyStoredRow(env);
     expect(before).toContain(String(citizen.id));
     expect(before).toContain("Chanthou");
 
@@ -74,11 +49,11 @@ describe("/forget after rating and complaining", () => {
     await citizen.press("🗑 Yes, erase");
     expect(citizen.last().text).toContain("Mati has forgotten you");
 
-    const after = await everyRow();
+    const after = await everyStoredRow(env);
     for (const trace of [String(citizen.id), "Chanthou", "chanthou_tp"]) {
       expect(after, `"${trace}" is still stored`).not.toContain(trace);
     }
-    const redis = await redisKeysAndValues();
+    const redis = await everyRedisKeyAndValue(env);
     for (const trace of [String(citizen.id), "Chanthou", "chanthou_tp"]) {
       expect(redis, `"${trace}" is still in Redis`).not.toContain(trace);
     }

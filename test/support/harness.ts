@@ -65,11 +65,15 @@ export async function createHarness(env: TestEnvironment, overrides: Record<stri
  * file's tests (on the small gazetteer, unless told otherwise) and closed
  * after them. Returns a stand-in that forwards to that harness.
  */
-export function useHarness(env: TestEnvironment, options: { gazetteer?: boolean; overrides?: Record<string, string> } = {}): Harness {
+export function useHarness(
+  env: TestEnvironment,
+  options: { gazetteer?: boolean; overrides?: Record<string, string>; workers?: boolean } = {},
+): Harness {
   let current: Harness | undefined;
   beforeAll(async () => {
     if (options.gazetteer !== false) await seedSmallGazetteer(env.db);
     current = await createHarness(env, options.overrides);
+    if (options.workers) current.startWorkers();
   });
   afterAll(() => current?.close());
   return new Proxy({} as Harness, {

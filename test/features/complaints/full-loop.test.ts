@@ -1,30 +1,21 @@
 import { asc, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { complaintEvents, complaints } from "../../../src/db/schema/index.js";
 import { useTestEnvironment } from "../../support/env.js";
-import { communes, districts, seedSmallGazetteer } from "../../support/areas.js";
-import { createHarness, eventually, type Harness, type Person, type TestGroup } from "../../support/harness.js";
-import { citizen, councilMessageIn, delivered, fileThroughBot, linkCouncil, staff } from "./support.js";
+import { communes } from "../../support/areas.js";
+import { useHarness, eventually, type Person, type TestGroup } from "../../support/harness.js";
+import { citizen, councilMessageIn, delivered, fileThroughBot, linkTaPhouAndSvayChek } from "./support.js";
 
 const env = useTestEnvironment();
-let h: Harness;
+const h = useHarness(env, { workers: true });
 let dara: Person;
 let taPhou: TestGroup;
 let svayChek: TestGroup;
 let sophal: Person;
 let vibol: Person;
-
 beforeAll(async () => {
-  await seedSmallGazetteer(env.db);
-  h = await createHarness(env);
-  h.startWorkers();
-  dara = await staff(h, env);
-  taPhou = h.group("Ta Phou council");
-  svayChek = h.group("Svay Chek district council");
-  sophal = await linkCouncil(dara, taPhou, communes.taPhou);
-  vibol = await linkCouncil(dara, svayChek, districts.svayChek, svayChek.member({ first_name: "Vibol" }, "administrator"));
+  ({ dara, taPhou, sophal, svayChek, vibol } = await linkTaPhouAndSvayChek(h, env));
 });
-afterAll(() => h.close());
 
 const transcript: string[] = [];
 function record(who: string, text: string) {

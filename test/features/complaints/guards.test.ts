@@ -1,15 +1,15 @@
 import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { complaintEvents, complaints, users } from "../../../src/db/schema/index.js";
 import { detachComplaintsFrom, fileComplaint } from "../../../src/features/complaints/complaints.js";
 import { transitionComplaint } from "../../../src/features/complaints/lifecycle.js";
 import { useTestEnvironment } from "../../support/env.js";
-import { communes, districts, seedSmallGazetteer } from "../../support/areas.js";
-import { createHarness, eventually, type Harness, type Person, type TestGroup } from "../../support/harness.js";
-import { citizen, councilMessageIn, delivered, fileThroughBot, linkCouncil, setUser, staff } from "./support.js";
+import { communes, districts } from "../../support/areas.js";
+import { useHarness, eventually, type Person, type TestGroup } from "../../support/harness.js";
+import { citizen, councilMessageIn, delivered, fileThroughBot, linkCouncil, setUser, linkTaPhouAndSvayChek } from "./support.js";
 
 const env = useTestEnvironment();
-let h: Harness;
+const h = useHarness(env, { workers: true });
 let dara: Person;
 let taPhou: TestGroup;
 let sophal: Person;
@@ -17,16 +17,8 @@ let svayChek: TestGroup;
 let vibol: Person;
 
 beforeAll(async () => {
-  await seedSmallGazetteer(env.db);
-  h = await createHarness(env);
-  h.startWorkers();
-  dara = await staff(h, env);
-  taPhou = h.group("Ta Phou council");
-  sophal = await linkCouncil(dara, taPhou, communes.taPhou);
-  svayChek = h.group("Svay Chek district");
-  vibol = await linkCouncil(dara, svayChek, districts.svayChek, svayChek.member({ first_name: "Vibol" }, "administrator"));
+  ({ dara, taPhou, sophal, svayChek, vibol } = await linkTaPhouAndSvayChek(h, env));
 });
-afterAll(() => h.close());
 
 async function userRow(p: Person) {
   const [row] = await env.db.select().from(users).where(eq(users.telegramId, p.id));

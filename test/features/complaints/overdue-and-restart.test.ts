@@ -1,29 +1,20 @@
 import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { complaintEvents, complaints } from "../../../src/db/schema/index.js";
 import { OVERDUE_AFTER_MS, scheduleOverdueCheck } from "../../../src/features/complaints/jobs.js";
 import { useTestEnvironment } from "../../support/env.js";
-import { communes, districts, seedSmallGazetteer } from "../../support/areas.js";
-import { createHarness, eventually, type Harness, type Person, type TestGroup } from "../../support/harness.js";
-import { citizen, councilMessageIn, delivered, fileThroughBot, linkCouncil, staff } from "./support.js";
+import { communes } from "../../support/areas.js";
+import { createHarness, useHarness, eventually, type Person, type TestGroup } from "../../support/harness.js";
+import { citizen, councilMessageIn, delivered, fileThroughBot, linkTaPhouAndSvayChek } from "./support.js";
 
 const env = useTestEnvironment();
-let h: Harness;
+const h = useHarness(env, { workers: true });
 let taPhou: TestGroup;
 let svayChek: TestGroup;
 let sophal: Person;
-
 beforeAll(async () => {
-  await seedSmallGazetteer(env.db);
-  h = await createHarness(env);
-  h.startWorkers();
-  const dara = await staff(h, env);
-  taPhou = h.group("Ta Phou council");
-  svayChek = h.group("Svay Chek district");
-  sophal = await linkCouncil(dara, taPhou, communes.taPhou);
-  await linkCouncil(dara, svayChek, districts.svayChek);
+  ({ taPhou, sophal, svayChek } = await linkTaPhouAndSvayChek(h, env));
 });
-afterAll(() => h.close());
 
 describe("overdue complaints", () => {
   it("are reminded to their group once and escalated to the district, unless acknowledged", async () => {

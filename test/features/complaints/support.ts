@@ -6,6 +6,7 @@ import { complaints, users, type Complaint } from "../../../src/db/schema/index.
 import type { TestEnvironment } from "../../support/env.js";
 import type { SeenMessage } from "../../support/fake-telegram.js";
 import { eventually, type Harness, type Person, type TestGroup } from "../../support/harness.js";
+import { communes, districts } from "../../support/areas.js";
 
 export async function setUser(env: TestEnvironment, person: Person, fields: Partial<typeof users.$inferInsert>): Promise<void> {
   await env.db.update(users).set(fields).where(eq(users.telegramId, person.id));
@@ -86,4 +87,22 @@ export async function delivered(group: TestGroup, reference: string, citizen?: P
   const message = await eventually(() => councilMessageIn(group, reference));
   if (citizen) await eventually(() => expect(citizen.messages().some((m) => m.text.startsWith("📬") && m.text.includes(reference))).toBe(true));
   return message;
+}
+
+/** The councils most complaint tests need: Ta Phou commune and Svay Chek district, each linked to its group by staff. */
+export interface LinkedCouncils {
+  dara: Person;
+  taPhou: TestGroup;
+  sophal: Person;
+  svayChek: TestGroup;
+  vibol: Person;
+}
+
+export async function linkTaPhouAndSvayChek(h: Harness, env: TestEnvironment): Promise<LinkedCouncils> {
+  const dara = await staff(h, env);
+  const taPhou = h.group("Ta Phou council");
+  const svayChek = h.group("Svay Chek district council");
+  const sophal = await linkCouncil(dara, taPhou, communes.taPhou);
+  const vibol = await linkCouncil(dara, svayChek, districts.svayChek, svayChek.member({ first_name: "Vibol" }, "administrator"));
+  return { dara, taPhou, sophal, svayChek, vibol };
 }

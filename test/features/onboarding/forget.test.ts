@@ -1,33 +1,17 @@
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { users } from "../../../src/db/schema/index.js";
 import { forgetPerson } from "../../../src/features/onboarding/person.js";
-import { communes, seedSmallGazetteer } from "../../support/areas.js";
+import { communes } from "../../support/areas.js";
 import { useTestEnvironment } from "../../support/env.js";
-import { createHarness, type Harness, type Person } from "../../support/harness.js";
+import { everyStoredRow } from "../../support/privacy.js";
+import { useHarness, type Person } from "../../support/harness.js";
 import { onboard, reachPicker } from "../../support/onboarding.js";
 
 const env = useTestEnvironment();
-let h: Harness;
-beforeAll(async () => {
-  await seedSmallGazetteer(env.db);
-  h = await createHarness(env);
-});
-afterAll(() => h.close());
+const h = useHarness(env);
 
 const rowsOf = (p: Person) => env.db.select().from(users).where(eq(users.telegramId, p.id));
-
-/** Every row of every table of ours, as JSON text. */
-async function everyRow(): Promise<string[]> {
-  const tables = await env.sql<{ table_name: string }[]>`
-    select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`;
-  const rows: string[] = [];
-  for (const { table_name } of tables) {
-    const found = await env.sql.unsafe<{ row: string }[]>(`select row_to_json(t)::text as row from "${table_name}" t`);
-    rows.push(...found.map((r) => r.row));
-  }
-  return rows;
-}
 
 describe("/forget", () => {
   it("after confirmation, leaves nothing that leads back to the person", async () => {
@@ -41,7 +25,7 @@ describe("/forget", () => {
     await sophea.press("✅ Yes");
     const [before] = await rowsOf(sophea);
     expect(before).toMatchObject({ firstName: "Sopheaktra", username: "sopheaktra_kh", communeCode: communes.taPhou, sex: "female" });
-    const everythingBefore = (await everyRow()).join("\n");
+    const everythingBefore = await everyStoredRow(env);
     expect(everythingBefore).toContain("Sopheaktra");
     expect(everythingBefore).toContain(String(sophea.id));
 
@@ -51,7 +35,7 @@ describe("/forget", () => {
     await sophea.press("🗑 Yes, erase");
     expect(sophea.last().text).toContain("Mati has forgotten you");
 
-    const everything = (await everyRow()).join("\n");
+    const everything = await everyStoredRow(env);
     expect(everything).not.toContain(String(sophea.id));
     expect(everything).not.toContain("Sopheaktra");
     expect(everything).not.toContain("sopheaktra_kh");

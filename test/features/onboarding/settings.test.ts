@@ -1,20 +1,15 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { users } from "../../../src/db/schema/index.js";
 import { mainMenu } from "../../../src/features/onboarding/menu.js";
 import { translator } from "../../../src/i18n.js";
-import { communes, seedSmallGazetteer } from "../../support/areas.js";
+import { communes } from "../../support/areas.js";
 import { useTestEnvironment } from "../../support/env.js";
-import { createHarness, type Harness, type Person } from "../../support/harness.js";
+import { useHarness, type Person } from "../../support/harness.js";
 import { onboard } from "../../support/onboarding.js";
 
 const env = useTestEnvironment();
-let h: Harness;
-beforeAll(async () => {
-  await seedSmallGazetteer(env.db);
-  h = await createHarness(env);
-});
-afterAll(() => h.close());
+const h = useHarness(env);
 
 const rowOf = async (p: Person) => (await env.db.select().from(users).where(eq(users.telegramId, p.id)))[0]!;
 

@@ -1,19 +1,14 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ratings, ratingScores, users } from "../../../src/db/schema/index.js";
-import { communes, seedSmallGazetteer } from "../../support/areas.js";
+import { communes } from "../../support/areas.js";
 import { useTestEnvironment } from "../../support/env.js";
 import { returningCitizen } from "../../support/onboarding.js";
 import { translator } from "../../../src/i18n.js";
-import { createHarness, type Harness, type Person } from "../../support/harness.js";
+import { createHarness, useHarness, type Person } from "../../support/harness.js";
 
 const env = useTestEnvironment();
-let h: Harness;
-beforeAll(async () => {
-  await seedSmallGazetteer(env.db);
-  h = await createHarness(env);
-});
-afterAll(() => h.close());
+const h = useHarness(env);
 
 /** A citizen who has started the bot and lives in Ta Phou. */
 async function citizen(lang: "km" | "en", commune: string = communes.taPhou): Promise<Person> {

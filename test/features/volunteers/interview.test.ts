@@ -1,18 +1,13 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ratings, ratingScores, users, volunteerCommunes } from "../../../src/db/schema/index.js";
-import { communes, seedSmallGazetteer } from "../../support/areas.js";
+import { communes } from "../../support/areas.js";
 import { useTestEnvironment } from "../../support/env.js";
 import { returningCitizen } from "../../support/onboarding.js";
-import { createHarness, type Harness, type Person } from "../../support/harness.js";
+import { useHarness, type Person } from "../../support/harness.js";
 
 const env = useTestEnvironment();
-let h: Harness;
-beforeAll(async () => {
-  await seedSmallGazetteer(env.db);
-  h = await createHarness(env);
-});
-afterAll(() => h.close());
+const h = useHarness(env);
 
 async function volunteer(lang: "km" | "en", codes: string[]): Promise<{ p: Person; id: number }> {
   const p = await returningCitizen(h, env.db, { lang, role: "volunteer" });
