@@ -7,7 +7,7 @@ import type { Area, AreaWithPath } from "./areas.js";
  * communes (the unit word tells a khan from a srok, a sangkat from a khum);
  * provinces by name alone, which everyone knows.
  */
-export function areaLabel(area: Area, lang: Language): string {
+export function areaLabel(area: Pick<Area, "level" | "nameKm" | "nameEn" | "unitKm" | "unitEn">, lang: Language): string {
   if (area.level === "province") return lang === "km" ? area.nameKm : area.nameEn;
   if (lang === "km") return `${area.unitKm ?? ""}${area.nameKm}`;
   return area.unitEn ? `${area.unitEn} ${area.nameEn}` : area.nameEn;

@@ -12,7 +12,7 @@ import { languages, translator } from "../../i18n.js";
 import type { Queues } from "../../queue/queues.js";
 import { complaintCategories, complaintCategoryKey, type ComplaintCategory } from "../catalogue/complaint-categories.js";
 import { serviceNameKey, services } from "../catalogue/services.js";
-import { placeName } from "../councils/councils.js";
+import { areaLabel } from "../areas/names.js";
 import { citizenCommune } from "./commune.js";
 import {
   communeAndDistrict,
@@ -187,7 +187,7 @@ export function complainConversation(deps: ConversationDeps) {
     const place = await conversation.external(() => communeAndDistrict(db, communeCode));
     const lines = [t("complaints.field_category", { value: t(complaintCategoryKey(category)) })];
     if (serviceKey) lines.push(t("complaints.field_service", { value: t(serviceNameKey(serviceKey)) }));
-    const where = placeName(place.commune, ctx.lang);
+    const where = areaLabel(place.commune, ctx.lang);
     lines.push(t("complaints.field_place", { value: location ? t("complaints.place_with_pin", { place: where }) : where }));
     const attachments = attachmentsSummary({ photoFileIds: photos, voiceFileId: voice ?? null, latitude: null }, t);
     lines.push(t("complaints.field_attachments", { value: attachments ?? t("complaints.att_none") }));

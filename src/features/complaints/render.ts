@@ -8,7 +8,8 @@ import type { Complaint, ComplaintEvent, ComplaintStatus } from "../../db/schema
 import { formatDate, formatDateTime, type Language, type Translate } from "../../i18n.js";
 import { complaintCategoryKey } from "../catalogue/complaint-categories.js";
 import { serviceNameKey } from "../catalogue/services.js";
-import { councilName, placeName, type Area } from "../councils/councils.js";
+import { areaLabel } from "../areas/names.js";
+import { councilName, type Area } from "../councils/councils.js";
 import { canDo, finished } from "./lifecycle.js";
 
 const DAY_MS = 86_400_000;
@@ -42,7 +43,7 @@ export function complaintFields(
 ): string[] {
   const lines = [t("complaints.field_category", { value: t(complaintCategoryKey(c.category)) })];
   if (c.serviceKey) lines.push(t("complaints.field_service", { value: t(serviceNameKey(c.serviceKey)) }));
-  const where = [placeName(place.commune, lang), place.district ? placeName(place.district, lang) : undefined].filter(Boolean).join(lang === "km" ? " " : ", ");
+  const where = [areaLabel(place.commune, lang), place.district ? areaLabel(place.district, lang) : undefined].filter(Boolean).join(lang === "km" ? " " : ", ");
   lines.push(t("complaints.field_place", { value: where }));
   const attachments = attachmentsSummary(c, t);
   if (attachments) lines.push(t("complaints.field_attachments", { value: attachments }));

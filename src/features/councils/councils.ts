@@ -7,6 +7,7 @@ import { createHash, randomInt } from "node:crypto";
 import { and, eq, gt, ilike, inArray, isNull, sql } from "drizzle-orm";
 import type { Database, DatabaseOrTransaction } from "../../db/client.js";
 import { areas, councilLinkCodes, councils, type Council, type Language } from "../../db/schema/index.js";
+import { areaLabel } from "../areas/names.js";
 import { normaliseForSearch } from "../areas/normalise.js";
 
 export const LINK_CODE_VALIDITY_MS = 72 * 3_600_000;
@@ -147,10 +148,8 @@ export async function groupLanguage(db: Database, chatId: number): Promise<Langu
 
 /** "ក្រុមប្រឹក្សាឃុំតាផូ" / "Ta Phou commune council" — how people name a council. */
 export function councilName(area: Pick<Area, "level" | "nameKm" | "nameEn" | "unitKm" | "unitEn">, lang: Language): string {
-  if (lang === "km") {
-    const unit = area.unitKm ?? (area.level === "district" ? "ស្រុក" : "ឃុំ");
-    return `ក្រុមប្រឹក្សា${unit}${area.nameKm}`;
-  }
+  // A council is named after its place in Khmer (ក្រុមប្រឹក្សាឃុំតាផូ); in English the unit word reads as English.
+  if (lang === "km") return `ក្រុមប្រឹក្សា${areaLabel(area, "km")}`;
   return `${area.nameEn} ${englishUnit(area)} council`;
 }
 
@@ -160,11 +159,6 @@ function englishUnit(area: Pick<Area, "level" | "unitEn">): string {
   return englishUnits[area.unitEn?.toLowerCase() ?? ""] ?? area.level;
 }
 
-/** "ឃុំតាផូ" / "Ta Phou commune" — an area's name as a place. */
-export function placeName(area: Pick<Area, "level" | "nameKm" | "nameEn" | "unitKm" | "unitEn">, lang: Language): string {
-  if (lang === "km") return `${area.unitKm ?? (area.level === "district" ? "ស្រុក" : "ឃុំ")}${area.nameKm}`;
-  return `${area.nameEn} ${englishUnit(area)}`;
-}
 
 /** /forget: link codes keep no trace of the staff member who made them. */
 export async function detachLinkCodesFrom(tx: DatabaseOrTransaction, userId: number): Promise<void> {

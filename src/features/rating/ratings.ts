@@ -14,6 +14,8 @@ import {
   type RatingSource,
   type User,
 } from "../../db/schema/index.js";
+import { findArea } from "../areas/areas.js";
+import { areaLabel } from "../areas/names.js";
 import { isScore, type Score } from "../catalogue/scale.js";
 import { serviceByKey } from "../catalogue/services.js";
 
@@ -152,9 +154,8 @@ export async function recordRating(db: Database, input: RatingInput, now = new D
 
 /** A commune's name with its unit word in the person's language ("ឃុំតាផូ", "Khum Ta Phou"); the code if unknown. */
 export async function communeName(db: Database, code: string, lang: "km" | "en"): Promise<string> {
-  const [row] = await db.select().from(areas).where(eq(areas.code, code)).limit(1);
-  if (!row) return code;
-  return lang === "km" ? `${row.unitKm ?? ""}${row.nameKm}` : [row.unitEn, row.nameEn].filter(Boolean).join(" ");
+  const area = await findArea(db, code);
+  return area ? areaLabel(area, lang) : code;
 }
 
 /**
