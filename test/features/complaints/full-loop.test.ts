@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { asc, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { complaintEvents, complaints } from "../../../src/db/schema/index.js";
@@ -96,7 +98,7 @@ describe("a complaint from filing to closing, in Khmer", () => {
     expect(detail).toContain("🔒 បានបិទ");
     expect(detail).toContain("អ្នកបានបញ្ជាក់ថា បានដោះស្រាយហើយ");
     expect(detail).toMatch(/ឆ្នាំ[០-៩]{4}/);
-    if (process.env.PRINT_TRANSCRIPT) console.log(transcript.join("\n\n"));
+    if (process.env.MATI_TRANSCRIPT) writeFileSync(join(process.env.MATI_TRANSCRIPT, "complaint-km.txt"), transcript.join("\n\n") + "\n");
   });
 });
 
