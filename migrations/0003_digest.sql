@@ -14,4 +14,6 @@ CREATE TABLE "digest_deliveries" (
 );
 --> statement-breakpoint
 ALTER TABLE "digest_deliveries" ADD CONSTRAINT "digest_deliveries_council_area_code_areas_code_fk" FOREIGN KEY ("council_area_code") REFERENCES "public"."areas"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-CREATE UNIQUE INDEX "digest_deliveries_council_period_key" ON "digest_deliveries" USING btree ("council_area_code","period_start");
+CREATE UNIQUE INDEX "digest_deliveries_council_period_key" ON "digest_deliveries" USING btree ("council_area_code","period_start");--> statement-breakpoint
+CREATE INDEX "rating_scores_digest_idx" ON "rating_scores" USING btree ("rating_id","criterion","score");--> statement-breakpoint
+CREATE INDEX "ratings_digest_idx" ON "ratings" USING btree ("commune_code","created_at") WHERE "ratings"."superseded_at" is null;

@@ -100,6 +100,8 @@ const shown = <T>(n: number, value: T): Shown<T> => (n >= MIN_RATINGS_SHOWN ? { 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 export async function computeDigest(db: Database, area: CouncilArea, periods: Periods): Promise<DigestFigures> {
+  // The two periods are adjacent (the week before ends where this one starts): one range covers both.
+  if (periods.previous.end.getTime() !== periods.current.start.getTime()) throw new Error("digest periods must be adjacent");
   const [participation, serviceRows, criterionRows, complaints] = await Promise.all([
     participationOf(db, area, periods),
     serviceScoresOf(db, area, periods),
@@ -186,8 +188,7 @@ async function participationOf(db: Database, area: CouncilArea, { current, previ
         r.sex, r.age_group, r.disability, r.informal_payment
       from ratings r
       where ${ratingScope(area)} and r.superseded_at is null
-        and ((r.created_at >= ${ts(current.start)} and r.created_at < ${ts(current.end)})
-          or (r.created_at >= ${ts(previous.start)} and r.created_at < ${ts(previous.end)}))
+        and r.created_at >= ${ts(previous.start)} and r.created_at < ${ts(current.end)}
     ) x
     group by p`);
   return new Map(
@@ -231,8 +232,7 @@ async function serviceScoresOf(db: Database, area: CouncilArea, { current, previ
       round(100.0 * count(*) filter (where s.score >= ${SATISFIED_FROM}) / count(*)) as sat
     from ratings r join rating_scores s on s.rating_id = r.id
     where ${ratingScope(area)} and r.superseded_at is null
-      and ((r.created_at >= ${ts(current.start)} and r.created_at < ${ts(current.end)})
-        or (r.created_at >= ${ts(previous.start)} and r.created_at < ${ts(previous.end)}))
+      and r.created_at >= ${ts(previous.start)} and r.created_at < ${ts(current.end)}
     group by 1, 2`);
   return rows.map((r) => ({ p: r.p as "c" | "p", service: String(r.service), n: num(r.n), median: num(r.median), mean: num(r.mean), sat: num(r.sat) }));
 }
@@ -306,8 +306,7 @@ export async function compareCommunes(db: Database, districtCode: string, { curr
       from ratings r join rating_scores s on s.rating_id = r.id
       where r.commune_code in (select code from areas where parent_code = ${districtCode} and level = 'commune')
         and r.service in ${ratingsCommuneLevel} and r.superseded_at is null
-        and ((r.created_at >= ${ts(current.start)} and r.created_at < ${ts(current.end)})
-          or (r.created_at >= ${ts(previous.start)} and r.created_at < ${ts(previous.end)}))
+        and r.created_at >= ${ts(previous.start)} and r.created_at < ${ts(current.end)}
     ),
     per as (
       select commune_code,
