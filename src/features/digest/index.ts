@@ -11,7 +11,8 @@ import type { Feature } from "../../bot/feature.js";
 import { formatDateTime, formatNumber, fromKhmerDigits } from "../../i18n.js";
 import type { JobHandler } from "../../queue/workers.js";
 import { MIN_RATINGS_SHOWN } from "../catalogue/scale.js";
-import { councilByGroup, councilForArea, councilName, placeName } from "../councils/councils.js";
+import { areaLabel } from "../areas/names.js";
+import { councilByGroup, councilForArea, councilName } from "../councils/councils.js";
 import type { FeatureDeps } from "../index.js";
 import { hasRole } from "../users/users.js";
 import { compareCommunes } from "./compute.js";
@@ -104,14 +105,14 @@ export function digestFeature(deps: FeatureDeps, options: DigestOptions = {}): F
     const periods = lastFullWeek(new Date(), timeZone);
     const communes = await compareCommunes(db, code, periods);
     const n = (v: number) => formatNumber(v, ctx.lang);
-    const lines = [ctx.t("digest.compare_title", { district: placeName(district, ctx.lang), range: formatPeriod(periods.current, ctx.lang, timeZone) }), ""];
+    const lines = [ctx.t("digest.compare_title", { district: areaLabel(district, ctx.lang), range: formatPeriod(periods.current, ctx.lang, timeZone) }), ""];
     const ranked = communes.filter((c) => c.current.shown);
     ranked.forEach((c, i) => {
       if (!c.current.shown) return;
       lines.push(
         ctx.t("digest.compare_line", {
           rank: n(i + 1),
-          commune: placeName(c.area, ctx.lang),
+          commune: areaLabel(c.area, ctx.lang),
           satisfied: n(c.current.value.satisfiedPct),
           ratings: n(c.current.n),
           trend: trendText(c.change, ctx.lang),
@@ -119,7 +120,7 @@ export function digestFeature(deps: FeatureDeps, options: DigestOptions = {}): F
       );
     });
     if (ranked.length === 0) lines.push(ctx.t("digest.compare_none"));
-    const unranked = communes.filter((c) => !c.current.shown).map((c) => placeName(c.area, ctx.lang));
+    const unranked = communes.filter((c) => !c.current.shown).map((c) => areaLabel(c.area, ctx.lang));
     if (unranked.length > 0) lines.push("", ctx.t("digest.compare_not_enough", { min: n(MIN_RATINGS_SHOWN), list: unranked.join(", ") }));
     await ctx.reply(lines.join("\n"));
   });

@@ -76,9 +76,9 @@ describe("digest commands", () => {
       await dara.send(`/compare ${communes.taPhou}`);
       expect(dara.last().text).toBe(`«${communes.taPhou}» is not a district code (4 digits).`);
       await dara.send(`/compare ${districts.svayChek}`);
-      expect(dara.last().text).toContain("Svay Chek district: communes last week");
+      expect(dara.last().text).toContain("Srok Svay Chek: communes last week");
       const lines = dara.last().text.split("\n");
-      expect(lines[2]).toBe("1. Ta Phou commune: 100% satisfied · 5 ratings");
+      expect(lines[2]).toBe("1. Khum Ta Phou: 100% satisfied · 5 ratings");
       expect(lines[3]).toBe("2. Treas commune: 0% satisfied · 5 ratings");
       expect(lines.at(-1)).toMatch(/^Not enough ratings \(fewer than 5\): .+commune/);
     } finally {
