@@ -1,8 +1,8 @@
 /**
  * The digest's chart: % satisfied per service, this period against the one
  * before, as an SVG drawn here and turned into a PNG by resvg (Rust, no
- * browser). Khmer is shaped by resvg's text engine with Noto Sans Khmer,
- * shipped as a TTF in an npm package (resvg cannot read WOFF2).
+ * browser). Text is shaped by HarfBuzz with Noto Sans Khmer (a TTF shipped in
+ * an npm package) and handed to resvg as outlines: see text-paths.ts for why.
  */
 import { createRequire } from "node:module";
 import { Resvg } from "@resvg/resvg-js";
@@ -11,13 +11,11 @@ import { councilName } from "../councils/councils.js";
 import { formatNumber, translator, type Language } from "../../i18n.js";
 import type { DigestFigures } from "./compute.js";
 import { formatPeriod } from "./render.js";
+import { OutlineFont, type Anchor } from "./text-paths.js";
 
 const require = createRequire(import.meta.url);
-const fontFiles = [
-  require.resolve("@expo-google-fonts/noto-sans-khmer/400Regular/NotoSansKhmer_400Regular.ttf"),
-  require.resolve("@expo-google-fonts/noto-sans-khmer/700Bold/NotoSansKhmer_700Bold.ttf"),
-];
-const FONT = "Noto Sans Khmer";
+const regular = new OutlineFont(require.resolve("@expo-google-fonts/noto-sans-khmer/400Regular/NotoSansKhmer_400Regular.ttf"));
+const bold = new OutlineFont(require.resolve("@expo-google-fonts/noto-sans-khmer/700Bold/NotoSansKhmer_700Bold.ttf"));
 
 const WIDTH = 800;
 const LEFT = 40;
@@ -26,10 +24,8 @@ const ROW = 96;
 const TOP = 150;
 const COLOURS = { current: "#1f6f8b", previous: "#b8c4cc", text: "#1d2327", muted: "#5f6b73", grid: "#e3e8eb" };
 
-const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!);
-
-function text(x: number, y: number, content: string, size: number, options: { bold?: boolean; fill?: string; anchor?: "start" | "end" | "middle" } = {}): string {
-  return `<text x="${x}" y="${y}" font-family="${FONT}" font-size="${size}"${options.bold ? ' font-weight="700"' : ""} fill="${options.fill ?? COLOURS.text}" text-anchor="${options.anchor ?? "start"}">${escapeXml(content)}</text>`;
+function text(x: number, y: number, content: string, size: number, options: { bold?: boolean; fill?: string; anchor?: Anchor } = {}): string {
+  return (options.bold ? bold : regular).line(content, x, y, size, options.fill ?? COLOURS.text, options.anchor);
 }
 
 /** The chart as SVG (exported for tests and for a web view later). */
@@ -79,6 +75,7 @@ export function digestChartSvg(figures: DigestFigures, lang: Language, timeZone:
 /** The chart as a PNG, ready for sendPhoto. */
 export function renderDigestChart(figures: DigestFigures, lang: Language, timeZone: string): Buffer {
   const svg = digestChartSvg(figures, lang, timeZone);
-  const resvg = new Resvg(svg, { font: { fontFiles, loadSystemFonts: false, defaultFontFamily: FONT }, fitTo: { mode: "original" } });
+  // No fonts: the SVG holds outlines only.
+  const resvg = new Resvg(svg, { font: { loadSystemFonts: false }, fitTo: { mode: "original" } });
   return resvg.render().asPng();
 }

@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { computeDigest, type DigestFigures } from "../../../src/features/digest/compute.js";
-import { renderDigestChart } from "../../../src/features/digest/chart.js";
+import { digestChartSvg, renderDigestChart } from "../../../src/features/digest/chart.js";
 import { councilArea } from "../../../src/features/digest/deliveries.js";
 import { lastFullWeek } from "../../../src/features/digest/period.js";
 import { renderDigestText } from "../../../src/features/digest/render.js";
@@ -174,6 +174,8 @@ describe("digest figures", () => {
   });
 
   it("draw the chart as a PNG", () => {
+    // Outlines only: resvg never shapes text (see chart-text.test.ts).
+    expect(digestChartSvg(district, "km", tz)).not.toContain("<text");
     const png = renderDigestChart(district, "km", tz);
     expect(png.subarray(1, 4).toString()).toBe("PNG");
     expect(png.length).toBeGreaterThan(5_000);
