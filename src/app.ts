@@ -13,7 +13,7 @@ import { createBot, registerCommandMenus } from "./bot/create-bot.js";
 import { UpdatesInFlight } from "./bot/middleware.js";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/client.js";
-import { allFeatures, allJobHandlers, groupLanguageLookup, type FeatureDeps } from "./features/index.js";
+import { allFeatures, allJobHandlers, groupLanguageLookup, workerSettings, type FeatureDeps } from "./features/index.js";
 import { createHttpServer, healthRoutes, listen, type Route } from "./http/server.js";
 import { createLogger, type Logger } from "./log.js";
 import { closeQueues, createQueues } from "./queue/queues.js";
@@ -83,7 +83,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     /** Runs queued jobs (the worker role). */
     startWorkers() {
       if (workers.length === 0) {
-        workers = startWorkers({ connection: queueConnection, redisPrefix: config.REDIS_PREFIX, handlers: allJobHandlers(deps, bot.api), log });
+        workers = startWorkers({ connection: queueConnection, redisPrefix: config.REDIS_PREFIX, handlers: allJobHandlers(deps, bot.api), log, ...workerSettings(deps) });
       }
     },
     /** Takes updates from Telegram: webhook when configured, long polling otherwise. */

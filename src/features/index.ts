@@ -14,6 +14,12 @@ import type { Api } from "grammy";
 import type { Redis } from "ioredis";
 import { onboardingFeature } from "./onboarding/index.js";
 import { notifyHandlers } from "./notify/jobs.js";
+import { broadcastFeature } from "./broadcast/index.js";
+import { broadcastJobHandlers, broadcastWorkerSettings } from "./broadcast/engine.js";
+import { renderProgress } from "./broadcast/report.js";
+import { forumsFeature } from "./forums/index.js";
+import { forumJobHandlers } from "./forums/jobs.js";
+import type { WorkerOptions } from "../queue/workers.js";
 
 /** What features are built from: no globals, everything passed in. */
 export interface FeatureDeps {
@@ -29,7 +35,7 @@ export interface FeatureDeps {
  * that a feature owning a /start deep-link payload (e.g. "v_…") answers first.
  */
 export function allFeatures(deps: FeatureDeps): Feature[] {
-  return [onboardingFeature(deps.db)];
+  return [broadcastFeature(deps), forumsFeature(deps), onboardingFeature(deps.db)];
 }
 
 /** A group's language, for groups that councils linked (Khmer otherwise). */
@@ -38,7 +44,16 @@ export function groupLanguageLookup(_deps: FeatureDeps): (chatId: number) => Pro
 }
 
 export function allJobHandlers(deps: FeatureDeps, api: Api): JobHandlers {
+  const engine = broadcastJobHandlers(deps, api, renderProgress);
   return {
     notify: { ...notifyHandlers(deps.db, api) },
+    broadcast: { ...engine.broadcast },
+    reminders: { ...engine.reminders, ...forumJobHandlers(deps) },
   };
+}
+
+/** Per-queue pace and parallelism (the broadcast queue's rate comes from config). */
+export function workerSettings(deps: FeatureDeps): Pick<WorkerOptions, "concurrency" | "limiter"> {
+  const broadcast = broadcastWorkerSettings(deps.config);
+  return { concurrency: { broadcast: broadcast.concurrency }, limiter: { broadcast: broadcast.limiter } };
 }

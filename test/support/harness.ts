@@ -26,8 +26,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(env: TestEnvironment, overrides: Record<string, string> = {}): Promise<Harness> {
-  const fake = new FakeTelegram();
+export interface HarnessOptions {
+  /** Share one Bot API stand-in between apps (a restart: stop one app, start another on the same "Telegram"). */
+  fake?: FakeTelegram;
+}
+
+export async function createHarness(env: TestEnvironment, overrides: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
+  const fake = options.fake ?? new FakeTelegram();
   const app = await createApp(env.config(overrides), { botInfo: testBotInfo, client: { fetch: fake.fetch as never } });
   const deliver = (update: Update) => app.bot.handleUpdate(update);
   return {
