@@ -423,12 +423,26 @@ export function broadcastJobHandlers(deps: EngineDeps, api: Api, render: Progres
   };
 }
 
-/** The broadcast queue's pace: BullMQ's limiter (global across workers) at the configured rate. */
+/**
+ * The broadcast queue's pace: BullMQ's limiter (global across workers) at the
+ * configured rate, cut into short windows (e.g. 5 per 200 ms for 25/s) so that
+ * sends are spread over the second instead of leaving in one burst, which
+ * Telegram's own one-second window would answer with 429s.
+ */
 export function broadcastWorkerSettings(config: Config) {
   const rate = config.BROADCAST_RATE_PER_SECOND;
+  const limiter = smoothLimiter(rate);
   return {
-    limiter: { max: rate, duration: 1_000 },
+    limiter,
     // Enough sends in flight to reach the rate with ~100 ms round trips to Telegram.
     concurrency: Math.min(200, Math.max(10, Math.ceil(rate / 5))),
   };
+}
+
+/** { max, duration } with max/duration = rate/1000 exactly and the shortest window not under 200 ms. */
+export function smoothLimiter(rate: number): { max: number; duration: number } {
+  for (let parts = 5; parts > 1; parts--) {
+    if (rate % parts === 0 && 1000 % parts === 0) return { max: rate / parts, duration: 1000 / parts };
+  }
+  return { max: rate, duration: 1000 };
 }
