@@ -63,13 +63,13 @@ function rsvpWhere(spec: { forumId: number; answers: string[] }): SQL | undefine
 }
 
 /**
- * Everyone the forum concerns now: whoever received its announcement or
- * answered its RSVP (updates and cancellations go to them, even if they turned
+ * Everyone the forum concerns now: whoever received its announcement (or is
+ * receiving it this very moment: "sending") or answered its RSVP (updates and cancellations go to them, even if they turned
  * announcements off after saying they would come).
  */
 function followersWhere(spec: { forumId: number }): SQL | undefined {
   const announcedTo = sql`select ${deliveries.userId} from ${deliveries} join ${broadcasts} on ${broadcasts.id} = ${deliveries.broadcastId}
-    where ${broadcasts.forumId} = ${spec.forumId} and ${broadcasts.kind} = 'forum_announcement' and ${deliveries.status} = 'sent'`;
+    where ${broadcasts.forumId} = ${spec.forumId} and ${broadcasts.kind} = 'forum_announcement' and ${deliveries.status} in ('sent', 'sending')`;
   const answered = sql`select ${forumRsvps.userId} from ${forumRsvps} where ${forumRsvps.forumId} = ${spec.forumId}`;
   return and(reachable, or(db_in(announcedTo), db_in(answered)));
 }
