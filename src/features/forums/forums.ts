@@ -6,7 +6,7 @@
  * attendance afterwards.
  */
 import type { Job } from "bullmq";
-import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { areas, broadcasts, forumAreas, forumAttendance, forumRsvps, forums, type Forum, type ForumType, type RsvpAnswer, type User } from "../../db/schema/index.js";
 import type { Language } from "../../i18n.js";
@@ -182,6 +182,17 @@ export async function changeForum(deps: ForumDeps, forumId: number, change: Foru
   if (forum!.status !== "published") return forum!;
   await scheduleReminders(deps.queues, forum!, now);
   const areaNames = await forumAreaNames(deps.db, forumId);
+  // An announcement still going out carries the new details to those not reached yet
+  // (each send reads the content when it claims its row); reminders in flight stop.
+  await deps.db
+    .update(broadcasts)
+    .set({ content: announcementContent(forum!, areaNames, deps.config.TIMEZONE) })
+    .where(and(eq(broadcasts.forumId, forumId), eq(broadcasts.kind, "forum_announcement"), isNull(broadcasts.finishedAt)));
+  const reminding = await deps.db
+    .select({ id: broadcasts.id })
+    .from(broadcasts)
+    .where(and(eq(broadcasts.forumId, forumId), eq(broadcasts.kind, "forum_reminder"), eq(broadcasts.status, "sending")));
+  for (const b of reminding) await cancelBroadcast(deps.db, b.id);
   await startBroadcast(deps, {
     kind: "forum_update",
     forumId,
