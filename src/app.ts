@@ -13,7 +13,7 @@ import { createBot } from "./bot/create-bot.js";
 import { UpdatesInFlight } from "./bot/middleware.js";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/client.js";
-import { allFeatures, allJobHandlers, CommandMenus, startSchedules, groupLanguageLookup, type FeatureDeps } from "./features/index.js";
+import { allFeatures, allJobHandlers, CommandMenus, groupLanguageLookup, startSchedules, workerSettings, type FeatureDeps } from "./features/index.js";
 import { peopleWithRoles } from "./features/users/users.js";
 import { createHttpServer, healthRoutes, listen, type Route } from "./http/server.js";
 import { createLogger, type Logger } from "./log.js";
@@ -85,7 +85,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     /** Runs queued jobs (the worker role) and registers the job schedulers; resolves once they are registered. */
     startWorkers(): Promise<void> {
       if (workers.length === 0) {
-        workers = startWorkers({ connection: queueConnection, redisPrefix: config.REDIS_PREFIX, handlers: allJobHandlers(deps, bot.api), log });
+        workers = startWorkers({ connection: queueConnection, redisPrefix: config.REDIS_PREFIX, handlers: allJobHandlers(deps, bot.api), log, ...workerSettings(deps) });
         schedules = startSchedules(deps).catch((err: unknown) => log.error({ err: String(err) }, "registering job schedulers failed"));
       }
       return schedules;

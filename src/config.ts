@@ -86,6 +86,16 @@ const schema = z
       .refine(isSixFieldCron, 'must be a cron pattern of six fields, seconds first, e.g. "0 0 8 * * 1" (Monday 08:00)')
       .default("0 0 8 * * 1"),
     ROLE: z.enum(["all", "bot", "worker"], { error: "must be all, bot or worker" }).default("all"),
+    BROADCAST_RATE_PER_SECOND: z.coerce
+      .number({ error: "must be a number of messages per second" })
+      .int("must be a whole number")
+      .min(1)
+      .max(1000, "Telegram allows at most 1000 messages per second, and only with paid broadcasts")
+      .default(25),
+    BROADCAST_ALLOW_PAID: z
+      .enum(["true", "false"], { error: "must be true or false" })
+      .default("false")
+      .transform((v) => v === "true"),
   });
 
 /** Rules across settings; checked even when single settings are wrong, so every problem is listed at once. */
@@ -93,6 +103,10 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
   if (env.WEBHOOK_URL && !env.WEBHOOK_SECRET) {
     problems.push("WEBHOOK_SECRET: required when WEBHOOK_URL is set, so that only Telegram can call the webhook");
+  }
+  const rate = Number(env.BROADCAST_RATE_PER_SECOND ?? 25);
+  if (rate > 30 && env.BROADCAST_ALLOW_PAID !== "true") {
+    problems.push("BROADCAST_RATE_PER_SECOND: above 30 Telegram answers 429 unless BROADCAST_ALLOW_PAID=true (paid broadcasts, billed in Stars)");
   }
   return problems;
 }

@@ -24,6 +24,12 @@ import { volunteersFeature } from "./volunteers/index.js";
 import { settingsFeature } from "./settings/index.js";
 import { notifyHandlers } from "./notify/jobs.js";
 import { digestFeature, digestJobs, scheduleDigests, type DigestOptions } from "./digest/index.js";
+import { broadcastFeature } from "./broadcast/index.js";
+import { broadcastJobHandlers, broadcastWorkerSettings } from "./broadcast/engine.js";
+import { renderProgress } from "./broadcast/report.js";
+import { forumsFeature } from "./forums/index.js";
+import { forumJobHandlers } from "./forums/jobs.js";
+import type { WorkerOptions } from "../queue/workers.js";
 
 /** What features are built from: no globals, everything passed in. */
 export interface FeatureDeps {
@@ -50,6 +56,8 @@ export function allFeatures(deps: FeatureDeps): Feature[] {
     ratingFeature(deps),
     rolesFeature(deps),
     volunteersFeature(deps),
+    forumsFeature(deps),
+    broadcastFeature(deps),
     settingsFeature(deps.db),
     digestFeature(deps, digestOptions(deps)),
     onboardingFeature({ db: deps.db, features: () => features }),
@@ -64,9 +72,12 @@ export function groupLanguageLookup(deps: FeatureDeps): (chatId: number) => Prom
 }
 
 export function allJobHandlers(deps: FeatureDeps, api: Api): JobHandlers {
+  const engine = broadcastJobHandlers(deps, api, renderProgress);
   return {
     notify: { ...notifyHandlers(deps.db, api), ...complaintsJobHandlers(deps, api) },
     digest: digestJobs(deps, api, digestOptions(deps)),
+    broadcast: { ...engine.broadcast },
+    reminders: { ...engine.reminders, ...forumJobHandlers(deps) },
   };
 }
 
@@ -82,4 +93,10 @@ function digestOptions(_deps: FeatureDeps): DigestOptions {
 /** Scheduled work that starts with the workers: the weekly digest (and its catch-up). */
 export async function startSchedules(deps: FeatureDeps): Promise<void> {
   await scheduleDigests(deps, digestOptions(deps));
+}
+
+/** Per-queue pace and parallelism (the broadcast queue's rate comes from config). */
+export function workerSettings(deps: FeatureDeps): Pick<WorkerOptions, "concurrency" | "limiter"> {
+  const broadcast = broadcastWorkerSettings(deps.config);
+  return { concurrency: { broadcast: broadcast.concurrency }, limiter: { broadcast: broadcast.limiter } };
 }

@@ -6,3 +6,5 @@ export * from "./volunteers.js";
 export * from "./councils.js";
 export * from "./complaints.js";
 export * from "./digest.js";
+export * from "./broadcasts.js";
+export * from "./forums.js";

@@ -217,7 +217,7 @@ describe("bad input while onboarding", () => {
     await p.pressData("pf:sex:f");
     expect(p.toasts().slice(-2)).toEqual(["This button has expired.", "This button has expired."]);
     expect(p.last().text).toBe("🏠 What would you like to do?");
-    expect(p.buttons()).toEqual(["⭐ Rate a service", "📣 Report a problem", "📋 My complaints", "⚙️ Settings", "❓ Help"]);
+    expect(p.buttons()).toEqual(["⭐ Rate a service", "📣 Report a problem", "📋 My complaints", "🏛 Public forums", "⚙️ Settings", "❓ Help"]);
   });
 });
 

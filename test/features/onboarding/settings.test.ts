@@ -44,7 +44,7 @@ describe("/settings", () => {
     expect(p.last().text).toContain("សង្កាត់ព្រែកជ្រៃ ក្រុងសំពៅពូន ខេត្តកណ្តាល");
     expect((await rowOf(p)).language).toBe("km");
     await p.send("/menu");
-    expect(p.buttons()).toEqual(["⭐ វាយតម្លៃសេវា", "📣 ដាក់បណ្ដឹង", "📋 បណ្ដឹងរបស់ខ្ញុំ", "⚙️ ការកំណត់", "❓ ជំនួយ"]);
+    expect(p.buttons()).toEqual(["⭐ វាយតម្លៃសេវា", "📣 ដាក់បណ្ដឹង", "📋 បណ្ដឹងរបស់ខ្ញុំ", "🏛 វេទិកាសាធារណៈ", "⚙️ ការកំណត់", "❓ ជំនួយ"]);
   });
 
   it("changes the place with the picker, opened in the current district, on the same screen", async () => {

@@ -48,7 +48,7 @@ describe("first time: /start to the main menu", () => {
 
     expect(sokha.last().text).toContain("សង្កាត់ព្រែកជ្រៃ ក្រុងសំពៅពូន ខេត្តកណ្តាល");
     expect(sokha.last().text).toContain("🏠 តើអ្នកចង់ធ្វើអ្វី?");
-    expect(sokha.buttons()).toEqual(["⭐ វាយតម្លៃសេវា", "📣 ដាក់បណ្ដឹង", "📋 បណ្ដឹងរបស់ខ្ញុំ", "⚙️ ការកំណត់", "❓ ជំនួយ"]);
+    expect(sokha.buttons()).toEqual(["⭐ វាយតម្លៃសេវា", "📣 ដាក់បណ្ដឹង", "📋 បណ្ដឹងរបស់ខ្ញុំ", "🏛 វេទិកាសាធារណៈ", "⚙️ ការកំណត់", "❓ ជំនួយ"]);
     // Everything happened on the one message.
     expect(sokha.messages()).toHaveLength(1);
 
@@ -78,7 +78,7 @@ describe("first time: /start to the main menu", () => {
     for (let i = 0; i < 3; i++) await dara.press("⏭ Skip");
     expect(dara.last().text).toContain("Khum Ta Phou, Srok Svay Chek, Banteay Meanchey");
     expect(dara.last().text).toContain("What would you like to do?");
-    expect(dara.buttons()).toEqual(["⭐ Rate a service", "📣 Report a problem", "📋 My complaints", "⚙️ Settings", "❓ Help"]);
+    expect(dara.buttons()).toEqual(["⭐ Rate a service", "📣 Report a problem", "📋 My complaints", "🏛 Public forums", "⚙️ Settings", "❓ Help"]);
     expect(await rowOf(dara)).toMatchObject({ language: "en", communeCode: communes.taPhou, sex: "undisclosed", ageGroup: "61_plus", hasDisability: null });
   });
 
@@ -87,7 +87,7 @@ describe("first time: /start to the main menu", () => {
     await onboard(vanna, "en");
     await vanna.send("/start");
     expect(vanna.last().text).toBe("🏠 What would you like to do?");
-    expect(vanna.buttons()).toEqual(["⭐ Rate a service", "📣 Report a problem", "📋 My complaints", "⚙️ Settings", "❓ Help"]);
+    expect(vanna.buttons()).toEqual(["⭐ Rate a service", "📣 Report a problem", "📋 My complaints", "🏛 Public forums", "⚙️ Settings", "❓ Help"]);
     await vanna.send("/menu");
     expect(vanna.last().text).toBe("🏠 What would you like to do?");
     await vanna.press("❓ Help");

@@ -1,0 +1,52 @@
+/**
+ * The area search staff use when targeting a broadcast or a forum: a typed
+ * code (2, 4 or 6 digits, Khmer digits too) or a name in Khmer or English.
+ * One function on purpose: the richer commune picker replaces it at merge.
+ */
+import { and, asc, eq, inArray, like } from "drizzle-orm";
+import type { Database } from "../../db/client.js";
+import { areas } from "../../db/schema/index.js";
+import { fromKhmerDigits, type Language } from "../../i18n.js";
+import { normaliseForSearch } from "../areas/normalise.js";
+
+export interface FoundArea {
+  code: string;
+  level: string;
+  nameKm: string;
+  nameEn: string;
+  unitKm: string | null;
+  unitEn: string | null;
+}
+
+const columns = { code: areas.code, level: areas.level, nameKm: areas.nameKm, nameEn: areas.nameEn, unitKm: areas.unitKm, unitEn: areas.unitEn };
+const targetLevels = ["province", "district", "commune"] as const;
+
+/** Provinces, districts and communes matching the query, best first (exact code or name before partial). */
+export async function searchAreas(db: Database, query: string, limit = 8): Promise<FoundArea[]> {
+  const digits = fromKhmerDigits(query).trim();
+  if (/^\d{2}$|^\d{4}$|^\d{6}$/.test(digits)) {
+    return db.select(columns).from(areas).where(eq(areas.code, digits));
+  }
+  const needle = normaliseForSearch(query);
+  if (needle.length < 2) return [];
+  const rows = await db
+    .select(columns)
+    .from(areas)
+    .where(and(inArray(areas.level, [...targetLevels]), like(areas.searchText, `%${needle.replace(/[%_\\]/g, "")}%`)))
+    .orderBy(asc(areas.code))
+    .limit(50);
+  const exact = (a: FoundArea) => normaliseForSearch(a.nameKm) === needle || normaliseForSearch(a.nameEn) === needle;
+  const levelRank = (a: FoundArea) => targetLevels.indexOf(a.level as (typeof targetLevels)[number]);
+  return rows.sort((a, b) => Number(exact(b)) - Number(exact(a)) || levelRank(a) - levelRank(b) || a.code.localeCompare(b.code)).slice(0, limit);
+}
+
+export async function areasByCode(db: Database, codes: string[]): Promise<FoundArea[]> {
+  if (codes.length === 0) return [];
+  return db.select(columns).from(areas).where(inArray(areas.code, codes)).orderBy(asc(areas.code));
+}
+
+/** "ឃុំតាផូ" / "Ta Phou (Khum)", plus the code for staff. */
+export function areaLabel(area: FoundArea, lang: Language): string {
+  const name = lang === "km" ? `${area.unitKm ?? ""}${area.nameKm}` : `${area.nameEn}${area.unitEn ? ` (${area.unitEn})` : ""}`;
+  return `${name} · ${area.code}`;
+}

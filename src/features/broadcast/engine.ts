@@ -1,0 +1,448 @@
+/**
+ * The delivery engine every mass message goes through (staff broadcasts,
+ * forum announcements, reminders, updates and cancellations).
+ *
+ *   startBroadcast ─▶ broadcasts row ─▶ fan-out job (reminders queue)
+ *        pages the audience by keyset, writes one `deliveries` row per chat
+ *        (queued), then enqueues one `send` job per chat in bulk with the id
+ *        `bc-<broadcast>-<chat>`; the cursor is saved after each page, so a
+ *        restart resumes where it stopped and re-enqueues nothing twice.
+ *   send job (broadcast queue: global BullMQ limiter, our per-chat pace)
+ *        claims its row queued → sending in one UPDATE, sends, records
+ *        sent | failed | blocked with the message id or the error.
+ *   progress job (reminders queue, every few seconds)
+ *        counts the rows, edits the staff member's progress message, heals
+ *        lost jobs, and writes the final report once nothing is pending.
+ *
+ * Exactly-once, and what remains. A row is claimed before the send and
+ * finished right after it; a second job for the same chat finds the row
+ * already claimed or finished and sends nothing. A graceful stop (SIGTERM,
+ * app.stop) lets sends in flight finish and record. What no design can close
+ * is a hard kill (SIGKILL, power loss) after Telegram accepted a message and
+ * before the row update (one local UPDATE, about a millisecond), or during an
+ * HTTP request whose answer never arrived: the row is then left "sending".
+ * Such a row is deliberately sent again once it is older than
+ * SENDING_STALE_SECONDS (no live attempt can be older: each send has a
+ * SEND_TIMEOUT_MS abort), i.e. we choose at-least-once for that window: a
+ * person may see one announcement twice, but nobody misses a forum. At most
+ * `concurrency` rows can be in that state after a crash.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import { Api } from "grammy";
+import type { Message } from "grammy/types";
+import { UnrecoverableError, type Job, type JobsOptions, type Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Config } from "../../config.js";
+import type { Database } from "../../db/client.js";
+import {
+  broadcasts,
+  deliveries,
+  type AudienceSpec,
+  type Broadcast,
+  type BroadcastContent,
+  type BroadcastKind,
+  type BroadcastMessage,
+  type DeliveryStatus,
+} from "../../db/schema/index.js";
+import type { Language } from "../../i18n.js";
+import type { Logger } from "../../log.js";
+import type { Queues } from "../../queue/queues.js";
+import { sendRespectingTelegram, type JobHandler } from "../../queue/workers.js";
+import { markChatBlocked } from "../users/users.js";
+import { audiencePage, countAudience } from "./audience.js";
+import { waitForChatSlot } from "./pace.js";
+
+export interface EngineDeps {
+  config: Config;
+  db: Database;
+  redis: Redis;
+  queues: Queues;
+  log: Logger;
+}
+
+/** A "sending" row older than this belongs to a dead attempt (see the header). */
+export const SENDING_STALE_SECONDS = 45;
+/** No send waits longer for Telegram; keeps live attempts younger than the stale limit. */
+export const SEND_TIMEOUT_MS = 20_000;
+/** Recipients per fan-out page (one SELECT, one INSERT, one addBulk). */
+export const FANOUT_BATCH = 1_000;
+/** Fan-out pauses while this many sends already wait, so Redis holds a bounded backlog. */
+export const FANOUT_HIGH_WATER = 5_000;
+const FANOUT_PAGES_PER_JOB = 5;
+export const PROGRESS_INTERVAL_MS = 3_000;
+/** With no progress for this long while rows are pending, their jobs are enqueued again (lost jobs heal). */
+const STALL_HEAL_MS = 30_000;
+
+/** Send jobs: the delivery row is the record, so finished jobs are not kept in Redis. */
+const sendJobOptions: JobsOptions = {
+  attempts: 8,
+  backoff: { type: "exponential", delay: 2_000 },
+  removeOnComplete: true,
+  removeOnFail: true,
+};
+const controlJobOptions: JobsOptions = { attempts: 8, backoff: { type: "exponential", delay: 1_000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86_400 } };
+
+export const sendJobId = (broadcastId: number, chatId: number) => `bc-${broadcastId}-${chatId}`;
+const fanoutJobId = (broadcastId: number, cursor: number) => `bc-${broadcastId}-fanout-${cursor}`;
+const progressJobId = (broadcastId: number, tick: number) => `bc-${broadcastId}-progress-${tick}`;
+
+export interface StartBroadcastInput {
+  kind: BroadcastKind;
+  content: BroadcastContent;
+  audience: AudienceSpec;
+  /** Starting twice with the same key starts once (reminders, announcements). */
+  dedupeKey?: string;
+  forumId?: number;
+  createdBy?: number;
+  /** The staff member's message to edit with live progress and the final report. */
+  progress?: { chatId: number; messageId: number; language: Language };
+}
+
+/** Creates the broadcast and sets its fan-out going; returns the row (the existing one for a known dedupeKey). */
+export async function startBroadcast(deps: EngineDeps, input: StartBroadcastInput): Promise<Broadcast> {
+  const estimatedTotal = await countAudience(deps.db, input.audience);
+  const [created] = await deps.db
+    .insert(broadcasts)
+    .values({
+      kind: input.kind,
+      content: input.content,
+      audience: input.audience,
+      dedupeKey: input.dedupeKey,
+      forumId: input.forumId,
+      createdBy: input.createdBy,
+      estimatedTotal,
+      progressChatId: input.progress?.chatId,
+      progressMessageId: input.progress?.messageId,
+      progressLanguage: input.progress?.language,
+    })
+    .onConflictDoNothing({ target: broadcasts.dedupeKey })
+    .returning();
+  const broadcast = created ?? (await deps.db.query.broadcasts.findFirst({ where: eq(broadcasts.dedupeKey, input.dedupeKey!) }))!;
+  // Both ids are deterministic: calling again (a retried reminder job) re-enqueues nothing.
+  await kickBroadcast(deps.queues, broadcast);
+  return broadcast;
+}
+
+/** Makes sure a broadcast's fan-out and progress jobs exist (idempotent). */
+async function kickBroadcast(queues: Queues, broadcast: Broadcast): Promise<void> {
+  if (broadcast.finishedAt) return;
+  if (!broadcast.fanoutDone) {
+    await queues.reminders.add("broadcast-fanout", { broadcastId: broadcast.id }, { ...controlJobOptions, jobId: fanoutJobId(broadcast.id, broadcast.fanoutCursor) });
+  }
+  await queues.reminders.add(
+    "broadcast-progress",
+    { broadcastId: broadcast.id, tick: 1, lastDone: -1, lastChangeAt: Date.now() } satisfies ProgressJob,
+    { ...controlJobOptions, jobId: progressJobId(broadcast.id, 1), delay: PROGRESS_INTERVAL_MS },
+  );
+}
+
+/** Names the message that shows the broadcast's live progress and, at the end, its report. */
+export async function attachProgress(db: Database, broadcastId: number, progress: { chatId: number; messageId: number; language: Language }): Promise<void> {
+  await db
+    .update(broadcasts)
+    .set({ progressChatId: progress.chatId, progressMessageId: progress.messageId, progressLanguage: progress.language })
+    .where(eq(broadcasts.id, broadcastId));
+}
+
+/** Stops a broadcast: rows not yet sent end as "cancelled" (a cancelled forum's reminders, say). */
+export async function cancelBroadcast(db: Database, broadcastId: number): Promise<void> {
+  await db.update(broadcasts).set({ status: "cancelled" }).where(and(eq(broadcasts.id, broadcastId), eq(broadcasts.status, "sending")));
+}
+
+// ── Fan-out ─────────────────────────────────────────────────────────────────
+
+async function fanOut(deps: EngineDeps, broadcastId: number): Promise<void> {
+  const { db, queues } = deps;
+  const broadcast = await db.query.broadcasts.findFirst({ where: eq(broadcasts.id, broadcastId) });
+  if (!broadcast || broadcast.fanoutDone) return;
+  if (broadcast.status === "cancelled") {
+    await db.update(broadcasts).set({ fanoutDone: true }).where(eq(broadcasts.id, broadcastId));
+    return;
+  }
+  let cursor = broadcast.fanoutCursor;
+  for (let page = 0; page < FANOUT_PAGES_PER_JOB; page++) {
+    if ((await queues.broadcast.getWaitingCount()) > FANOUT_HIGH_WATER) break;
+    const recipients = await audiencePage(db, broadcast.audience, cursor, FANOUT_BATCH);
+    if (recipients.length > 0) {
+      // Rows first, then jobs, then the cursor: a crash in between repeats harmless steps only.
+      await db
+        .insert(deliveries)
+        .values(recipients.map((r) => ({ broadcastId, chatId: r.chatId, userId: r.userId, language: r.language })))
+        .onConflictDoNothing();
+      await queues.broadcast.addBulk(
+        recipients.map((r) => ({ name: "send", data: { b: broadcastId, c: r.chatId } satisfies SendJob, opts: { ...sendJobOptions, jobId: sendJobId(broadcastId, r.chatId) } })),
+      );
+      cursor = recipients[recipients.length - 1]!.key;
+    }
+    const done = recipients.length < FANOUT_BATCH;
+    await db.update(broadcasts).set({ fanoutCursor: cursor, fanoutDone: done }).where(eq(broadcasts.id, broadcastId));
+    if (done) return;
+  }
+  // More to come: continue in a fresh job (short jobs keep shutdown quick), later when the backlog is long.
+  const backlog = (await queues.broadcast.getWaitingCount()) > FANOUT_HIGH_WATER;
+  await queues.reminders.add("broadcast-fanout", { broadcastId }, { ...controlJobOptions, jobId: fanoutJobId(broadcastId, cursor), delay: backlog ? 1_000 : 0 });
+}
+
+// ── One send ────────────────────────────────────────────────────────────────
+
+interface SendJob {
+  b: number;
+  c: number;
+}
+
+type Claim =
+  | { outcome: "claimed"; language: Language; content: BroadcastContent }
+  | { outcome: "finished"; status: DeliveryStatus }
+  | { outcome: "busy" }
+  | { outcome: "missing" };
+
+/** queued (or stale sending) → sending, in one statement; a cancelled broadcast's row → cancelled. */
+async function claimDelivery(db: Database, broadcastId: number, chatId: number): Promise<Claim> {
+  const rows = await db.execute<{ status: DeliveryStatus; language: Language; content: BroadcastContent }>(sql`
+    update ${deliveries} d set
+      status = case when bc.status = 'cancelled' then 'cancelled' else 'sending' end,
+      attempts = d.attempts + case when bc.status = 'cancelled' then 0 else 1 end,
+      claimed_at = now(),
+      finished_at = case when bc.status = 'cancelled' then now() end
+    from ${broadcasts} bc
+    where bc.id = d.broadcast_id and d.broadcast_id = ${broadcastId} and d.chat_id = ${chatId}
+      and (d.status = 'queued' or (d.status = 'sending' and d.claimed_at < now() - make_interval(secs => ${SENDING_STALE_SECONDS})))
+    returning d.status, d.language, bc.content`);
+  const row = rows[0];
+  if (row) return row.status === "sending" ? { outcome: "claimed", language: row.language, content: row.content } : { outcome: "finished", status: row.status };
+  const [current] = await db
+    .select({ status: deliveries.status })
+    .from(deliveries)
+    .where(and(eq(deliveries.broadcastId, broadcastId), eq(deliveries.chatId, chatId)));
+  if (!current) return { outcome: "missing" };
+  return current.status === "sending" ? { outcome: "busy" } : { outcome: "finished", status: current.status };
+}
+
+async function settleDelivery(
+  db: Database,
+  broadcastId: number,
+  chatId: number,
+  result: { status: DeliveryStatus; messageId?: number; error?: string },
+): Promise<void> {
+  const finished = result.status !== "queued";
+  await db
+    .update(deliveries)
+    .set({ status: result.status, messageId: result.messageId ?? null, error: result.error?.slice(0, 500) ?? null, finishedAt: finished ? new Date() : null })
+    .where(and(eq(deliveries.broadcastId, broadcastId), eq(deliveries.chatId, chatId), eq(deliveries.status, "sending")));
+}
+
+function sendContent(api: Api, chatId: number, message: BroadcastMessage, paid: boolean): Promise<Message> {
+  const common = {
+    reply_markup: message.replyMarkup,
+    ...(paid ? { allow_paid_broadcast: true } : {}),
+  };
+  return message.photo
+    ? api.sendPhoto(chatId, message.photo, { caption: message.text, ...common })
+    : api.sendMessage(chatId, message.text, { link_preview_options: { is_disabled: true }, ...common });
+}
+
+async function deliverOne(deps: EngineDeps, api: Api, job: Job, worker: Worker): Promise<unknown> {
+  const { db, redis, config } = deps;
+  const { b: broadcastId, c: chatId } = job.data as SendJob;
+  await waitForChatSlot(redis, config.REDIS_PREFIX, chatId);
+  const claim = await claimDelivery(db, broadcastId, chatId);
+  if (claim.outcome === "missing") throw new UnrecoverableError(`no delivery row for broadcast ${broadcastId}, chat ${chatId}`);
+  if (claim.outcome === "finished") return { status: claim.status, again: true };
+  // Another attempt holds the row and may still be sending: try later (backoff).
+  if (claim.outcome === "busy") throw new Error(`delivery ${broadcastId}/${chatId} is being sent by another attempt`);
+
+  const message = claim.content[claim.language] ?? claim.content.km;
+  let blocked: string | undefined;
+  try {
+    const sent = await sendRespectingTelegram(
+      worker,
+      () => sendContent(api, chatId, message, config.BROADCAST_ALLOW_PAID),
+      async (description) => {
+        blocked = description;
+        await markChatBlocked(db, chatId);
+      },
+    );
+    await settleDelivery(db, broadcastId, chatId, { status: "sent", messageId: sent.message_id });
+    return { status: "sent", messageId: sent.message_id };
+  } catch (err) {
+    const error = err as Error;
+    if (blocked !== undefined) {
+      // 403: marked, never retried; the person is left out of later audiences until they write again.
+      await settleDelivery(db, broadcastId, chatId, { status: "blocked", error: blocked });
+      return { status: "blocked" };
+    }
+    if (error instanceof UnrecoverableError) {
+      // 400 chat not found, bad request: the reason is kept on the row.
+      await settleDelivery(db, broadcastId, chatId, { status: "failed", error: error.message });
+      return { status: "failed" };
+    }
+    if (error.name === "RateLimitError") {
+      // 429: the whole queue waits retry_after (sendRespectingTelegram); this job goes back to waiting.
+      await settleDelivery(db, broadcastId, chatId, { status: "queued", error: "429 Too Many Requests" });
+      throw err;
+    }
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    await settleDelivery(db, broadcastId, chatId, { status: lastAttempt ? "failed" : "queued", error: error.message });
+    throw err;
+  }
+}
+
+// ── Progress and the final report ───────────────────────────────────────────
+
+export interface BroadcastSummary {
+  id: number;
+  kind: BroadcastKind;
+  total: number;
+  sent: number;
+  failed: number;
+  blocked: number;
+  cancelled: number;
+  pending: number;
+  finished: boolean;
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
+/** sent / total / failed / blocked, counted from the delivery rows. */
+export async function broadcastSummary(db: Database, broadcastId: number): Promise<BroadcastSummary | undefined> {
+  const broadcast = await db.query.broadcasts.findFirst({ where: eq(broadcasts.id, broadcastId) });
+  if (!broadcast) return undefined;
+  const rows = await db
+    .select({ status: deliveries.status, n: sql<number>`count(*)::int` })
+    .from(deliveries)
+    .where(eq(deliveries.broadcastId, broadcastId))
+    .groupBy(deliveries.status);
+  const by = Object.fromEntries(rows.map((r) => [r.status, r.n])) as Partial<Record<DeliveryStatus, number>>;
+  const rowsTotal = rows.reduce((sum, r) => sum + r.n, 0);
+  return {
+    id: broadcast.id,
+    kind: broadcast.kind,
+    total: broadcast.fanoutDone ? rowsTotal : Math.max(rowsTotal, broadcast.estimatedTotal),
+    sent: by.sent ?? 0,
+    failed: by.failed ?? 0,
+    blocked: by.blocked ?? 0,
+    cancelled: by.cancelled ?? 0,
+    pending: (by.queued ?? 0) + (by.sending ?? 0) + (broadcast.fanoutDone ? 0 : Math.max(0, broadcast.estimatedTotal - rowsTotal)),
+    finished: broadcast.finishedAt !== null,
+    startedAt: broadcast.createdAt,
+    finishedAt: broadcast.finishedAt,
+  };
+}
+
+interface ProgressJob {
+  broadcastId: number;
+  tick: number;
+  lastDone: number;
+  lastChangeAt: number;
+}
+
+/** How the progress message reads; supplied by the bot-facing side (i18n). */
+export type ProgressText = (summary: BroadcastSummary, language: Language) => { progress: string; final: string };
+
+async function trackProgress(deps: EngineDeps, api: Api, render: ProgressText, job: Job): Promise<void> {
+  const { db, queues } = deps;
+  const data = job.data as ProgressJob;
+  const broadcast = await db.query.broadcasts.findFirst({ where: eq(broadcasts.id, data.broadcastId) });
+  if (!broadcast || broadcast.finishedAt) return;
+  const summary = (await broadcastSummary(db, broadcast.id))!;
+  const done = summary.sent + summary.failed + summary.blocked + summary.cancelled;
+  const language = broadcast.progressLanguage ?? "km";
+  const target = broadcast.progressChatId && broadcast.progressMessageId ? { chatId: broadcast.progressChatId, messageId: broadcast.progressMessageId } : undefined;
+
+  if (broadcast.fanoutDone && summary.pending === 0) {
+    const [closed] = await db
+      .update(broadcasts)
+      .set({ status: broadcast.status === "cancelled" ? "cancelled" : "done", finishedAt: new Date() })
+      .where(and(eq(broadcasts.id, broadcast.id), sql`${broadcasts.finishedAt} is null`))
+      .returning();
+    if (closed && target) {
+      const texts = render({ ...summary, finished: true, finishedAt: closed.finishedAt }, language);
+      await api.editMessageText(target.chatId, target.messageId, texts.progress).catch(() => {});
+      await api.sendMessage(target.chatId, texts.final).catch((err) => deps.log.warn({ err: String(err), broadcast: broadcast.id }, "final report not sent"));
+    }
+    return;
+  }
+
+  if (target && done !== data.lastDone) {
+    // "message is not modified" and other edit failures must not stop the tracking.
+    await api.editMessageText(target.chatId, target.messageId, render(summary, language).progress).catch(() => {});
+  }
+  let lastChangeAt = done !== data.lastDone ? Date.now() : data.lastChangeAt;
+  if (Date.now() - lastChangeAt > STALL_HEAL_MS) {
+    await healBroadcast(deps, broadcast);
+    lastChangeAt = Date.now();
+  }
+  await queues.reminders.add(
+    "broadcast-progress",
+    { broadcastId: broadcast.id, tick: data.tick + 1, lastDone: done, lastChangeAt } satisfies ProgressJob,
+    { ...controlJobOptions, jobId: progressJobId(broadcast.id, data.tick + 1), delay: PROGRESS_INTERVAL_MS },
+  );
+}
+
+/**
+ * Nothing moved for a while although rows are pending: their jobs may have
+ * been lost (Redis restored from an old snapshot, say). Enqueue them again;
+ * ids are deterministic and the row claim makes a spare job harmless.
+ */
+async function healBroadcast(deps: EngineDeps, broadcast: Broadcast): Promise<void> {
+  const { db, queues, log } = deps;
+  const pending = await db
+    .select({ chatId: deliveries.chatId })
+    .from(deliveries)
+    .where(
+      and(
+        eq(deliveries.broadcastId, broadcast.id),
+        sql`(${deliveries.status} = 'queued' or (${deliveries.status} = 'sending' and ${deliveries.claimedAt} < now() - make_interval(secs => ${SENDING_STALE_SECONDS})))`,
+      ),
+    )
+    .limit(FANOUT_BATCH);
+  if (pending.length > 0) {
+    log.warn({ broadcast: broadcast.id, rows: pending.length }, "broadcast stalled; enqueueing its pending deliveries again");
+    await queues.broadcast.addBulk(
+      pending.map((r) => ({ name: "send", data: { b: broadcast.id, c: r.chatId } satisfies SendJob, opts: { ...sendJobOptions, jobId: sendJobId(broadcast.id, r.chatId) } })),
+    );
+  }
+  if (!broadcast.fanoutDone) {
+    await queues.reminders.add("broadcast-fanout", { broadcastId: broadcast.id }, { ...controlJobOptions, jobId: fanoutJobId(broadcast.id, broadcast.fanoutCursor) });
+  }
+}
+
+// ── Wiring ──────────────────────────────────────────────────────────────────
+
+/** The engine's job handlers: `send` on the broadcast queue; fan-out and progress on the reminders queue. */
+export function broadcastJobHandlers(deps: EngineDeps, api: Api, render: ProgressText) {
+  // Sends bypass the bot's auto-retry transformer: a 429 must reach
+  // sendRespectingTelegram so the queue as a whole pauses for retry_after.
+  const plainApi = new Api(api.token, { ...api.options, timeoutSeconds: SEND_TIMEOUT_MS / 1000 });
+  return {
+    broadcast: { send: ((job, worker) => deliverOne(deps, plainApi, job, worker)) as JobHandler },
+    reminders: {
+      "broadcast-fanout": (async (job) => fanOut(deps, (job.data as { broadcastId: number }).broadcastId)) as JobHandler,
+      "broadcast-progress": (async (job) => trackProgress(deps, api, render, job)) as JobHandler,
+    },
+  };
+}
+
+/**
+ * The broadcast queue's pace: BullMQ's limiter (global across workers) at the
+ * configured rate, cut into short windows (e.g. 5 per 200 ms for 25/s) so that
+ * sends are spread over the second instead of leaving in one burst, which
+ * Telegram's own one-second window would answer with 429s.
+ */
+export function broadcastWorkerSettings(config: Config) {
+  const rate = config.BROADCAST_RATE_PER_SECOND;
+  const limiter = smoothLimiter(rate);
+  return {
+    limiter,
+    // Enough sends in flight to reach the rate with ~100 ms round trips to Telegram.
+    concurrency: Math.min(200, Math.max(10, Math.ceil(rate / 5))),
+  };
+}
+
+/** { max, duration } with max/duration = rate/1000 exactly and the shortest window not under 200 ms. */
+export function smoothLimiter(rate: number): { max: number; duration: number } {
+  for (let parts = 5; parts > 1; parts--) {
+    if (rate % parts === 0 && 1000 % parts === 0) return { max: rate / parts, duration: 1000 / parts };
+  }
+  return { max: rate, duration: 1000 };
+}

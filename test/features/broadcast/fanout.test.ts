@@ -1,0 +1,56 @@
+/**
+ * A large audience is paged through by keyset in batches (never held in
+ * memory), enqueued in bulk, and reaches everyone exactly once; at a paid
+ * rate the sends carry allow_paid_broadcast.
+ */
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { broadcasts, users } from "../../../src/db/schema/index.js";
+import { broadcastSummary, FANOUT_BATCH, startBroadcast, type EngineDeps } from "../../../src/features/broadcast/engine.js";
+import { seedSmallGazetteer } from "../../support/areas.js";
+import { useTestEnvironment } from "../../support/env.js";
+import { createHarness, eventually, type Harness } from "../../support/harness.js";
+
+const env = useTestEnvironment();
+const fastConfig = { BROADCAST_RATE_PER_SECOND: "1000", BROADCAST_ALLOW_PAID: "true" };
+let fast: Harness;
+let deps: EngineDeps;
+
+beforeAll(async () => {
+  await seedSmallGazetteer(env.db);
+  fast = await createHarness(env, fastConfig);
+  fast.startWorkers();
+  deps = { config: env.config(fastConfig), db: fast.app.db, redis: fast.app.redis, queues: fast.app.queues, log: fast.app.log };
+});
+afterAll(() => fast.close());
+
+const message = (text: string) => ({ km: { text }, en: { text } });
+
+describe("a large audience", () => {
+  it("is paged in batches by keyset and reaches everyone exactly once", async () => {
+    {
+      const n = FANOUT_BATCH * 2 + 500;
+      const rows = Array.from({ length: n }, () => {
+        const user = fast.fake.newUser();
+        fast.fake.addPrivateChat(user);
+        return { telegramId: user.id, communeCode: "081201", language: "km" as const };
+      });
+      for (let i = 0; i < rows.length; i += 1000) await env.db.insert(users).values(rows.slice(i, i + 1000));
+      const b = await startBroadcast(deps, { kind: "announcement", content: message("to many"), audience: { kind: "citizens", areaCodes: ["081201"] } });
+      expect(b.estimatedTotal).toBe(n);
+      const s = await eventually(async () => {
+        const summary = await broadcastSummary(env.db, b.id);
+        expect(summary!.sent).toBe(n);
+        return summary!;
+      }, 30_000);
+      expect(s.total).toBe(n);
+      const calls = fast.fake.callsTo("sendMessage").filter((c) => c.params.text === "to many");
+      expect(calls).toHaveLength(n);
+      expect(new Set(calls.map((c) => c.params.chat_id)).size).toBe(n);
+      expect(calls.every((c) => c.params.allow_paid_broadcast === true)).toBe(true);
+      const [row] = await env.db.select().from(broadcasts).where(eq(broadcasts.id, b.id));
+      expect(row!.fanoutCursor).toBeGreaterThan(0);
+      expect(row!.fanoutDone).toBe(true);
+    }
+  }, 60_000);
+});
