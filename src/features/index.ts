@@ -7,7 +7,7 @@ import type { Feature } from "../bot/feature.js";
 export { CommandMenus };
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
-import type { Language } from "../i18n.js";
+import { formatDateTime, type Language } from "../i18n.js";
 import type { Logger } from "../log.js";
 import type { Queues } from "../queue/queues.js";
 import type { JobHandlers } from "../queue/workers.js";
@@ -27,7 +27,9 @@ import { digestFeature, digestJobs, scheduleDigests, type DigestOptions } from "
 import { broadcastFeature } from "./broadcast/index.js";
 import { broadcastJobHandlers, broadcastWorkerSettings } from "./broadcast/engine.js";
 import { renderProgress } from "./broadcast/report.js";
+import { upcomingForumsInArea } from "./forums/forums.js";
 import { forumsFeature } from "./forums/index.js";
+import { forumTitle } from "./forums/messages.js";
 import { forumJobHandlers } from "./forums/jobs.js";
 import type { WorkerOptions } from "../queue/workers.js";
 
@@ -82,12 +84,17 @@ export function allJobHandlers(deps: FeatureDeps, api: Api): JobHandlers {
 }
 
 /**
- * What other features add to council digests. Extension point for the forums
- * feature: `sections: (area, periods, lang) => [{ heading: "upcoming", lines }]`
- * with the upcoming forums in the area (nothing is shown while it is absent).
+ * What other features add to council digests: the forums coming up in the
+ * council's area (the section is left out when there are none).
  */
-function digestOptions(_deps: FeatureDeps): DigestOptions {
-  return {};
+function digestOptions(deps: FeatureDeps): DigestOptions {
+  return {
+    sections: async (area, _periods, lang) => {
+      const upcoming = await upcomingForumsInArea(deps.db, area.code);
+      const lines = upcoming.map((forum) => `${forumTitle(forum, lang)}: ${formatDateTime(forum.startsAt, lang, deps.config.TIMEZONE)}, ${forum.venue}`);
+      return [{ heading: "upcoming", lines }];
+    },
+  };
 }
 
 /** Scheduled work that starts with the workers: the weekly digest (and its catch-up). */

@@ -263,19 +263,38 @@ export async function rsvpCounts(db: Database, forumId: number): Promise<Record<
   return counts;
 }
 
-/** Published forums still ahead whose areas cover the person's commune, soonest first, with their answer. */
-export async function upcomingForumsFor(db: Database, user: Pick<User, "id" | "communeCode">, now = new Date(), limit = 5) {
-  if (!user.communeCode) return [];
+/**
+ * Published forums still ahead, soonest first, whose target areas contain
+ * `areaCode` (a forum for the district reaches its communes) or, with
+ * `alsoInside`, lie inside it (a commune forum in a district's digest).
+ */
+async function upcomingForumsTouching(db: Database, areaCode: string, options: { alsoInside: boolean; now: Date; limit: number }): Promise<Forum[]> {
+  const touches = options.alsoInside
+    ? sql`(${areaCode} like ${forumAreas.areaCode} || '%' or ${forumAreas.areaCode} like ${areaCode} || '%')`
+    : sql`${areaCode} like ${forumAreas.areaCode} || '%'`;
   const rows = await db
     .selectDistinct({ forum: forums })
     .from(forums)
     .innerJoin(forumAreas, eq(forumAreas.forumId, forums.id))
-    .where(and(eq(forums.status, "published"), gt(forums.startsAt, now), sql`${user.communeCode} like ${forumAreas.areaCode} || '%'`))
+    .where(and(eq(forums.status, "published"), gt(forums.startsAt, options.now), touches))
     .orderBy(asc(forums.startsAt))
-    .limit(limit);
+    .limit(options.limit);
+  return rows.map((r) => r.forum);
+}
+
+/** Published forums still ahead whose areas cover the person's commune, soonest first, with their answer. */
+export async function upcomingForumsFor(db: Database, user: Pick<User, "id" | "communeCode">, now = new Date(), limit = 5) {
+  if (!user.communeCode) return [];
   const out: { forum: Forum; answer: RsvpAnswer | undefined }[] = [];
-  for (const { forum } of rows) out.push({ forum, answer: await rsvpOf(db, forum.id, user.id) });
+  for (const forum of await upcomingForumsTouching(db, user.communeCode, { alsoInside: false, now, limit })) {
+    out.push({ forum, answer: await rsvpOf(db, forum.id, user.id) });
+  }
   return out;
+}
+
+/** Forums ahead that concern a council's area: for its digest. */
+export function upcomingForumsInArea(db: Database, areaCode: string, now = new Date(), limit = 3): Promise<Forum[]> {
+  return upcomingForumsTouching(db, areaCode, { alsoInside: true, now, limit });
 }
 
 // ── Attendance ──────────────────────────────────────────────────────────────
