@@ -74,6 +74,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
 
   return {
     bot,
+    /** What features are built from (tests call domain functions with it). */
+    deps,
     db,
     sql,
     redis,

@@ -16,7 +16,8 @@ export type BroadcastContent = Record<Language, BroadcastMessage>;
 export type AudienceSpec =
   | { kind: "citizens"; areaCodes: string[] }
   | { kind: "forum_rsvp"; forumId: number; answers: string[] }
-  | { kind: "forum_followers"; forumId: number };
+  | { kind: "forum_followers"; forumId: number }
+  | { kind: "council_groups"; areaCodes: string[] };
 
 export const broadcastKinds = ["announcement", "forum_announcement", "forum_reminder", "forum_update", "forum_cancel"] as const;
 export type BroadcastKind = (typeof broadcastKinds)[number];

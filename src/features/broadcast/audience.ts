@@ -10,7 +10,7 @@
  */
 import { and, asc, count, eq, gt, inArray, isNotNull, like, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
-import { deliveries, broadcasts, forumRsvps, users, type AudienceSpec } from "../../db/schema/index.js";
+import { councils, deliveries, broadcasts, forumRsvps, users, type AudienceSpec } from "../../db/schema/index.js";
 import { asLanguage, type Language } from "../../i18n.js";
 
 export interface Recipient {
@@ -74,6 +74,12 @@ function followersWhere(spec: { forumId: number }): SQL | undefined {
   return and(reachable, or(db_in(announcedTo), db_in(answered)));
 }
 
+/** Linked council groups whose council's area lies in one of the areas (none given: every linked group). */
+function councilGroupsWhere(spec: { areaCodes: string[] }): SQL | undefined {
+  const inAreas = spec.areaCodes.length === 0 ? undefined : or(...spec.areaCodes.map((code) => like(councils.areaCode, `${code.replace(/[^0-9]/g, "")}%`)));
+  return and(isNotNull(councils.groupChatId), inAreas);
+}
+
 function db_in(subquery: SQL): SQL {
   return sql`${users.id} in (${subquery})`;
 }
@@ -91,6 +97,18 @@ const audienceSources: { [K in AudienceSpec["kind"]]: AudienceSource<Extract<Aud
     page: (db, spec, after, limit) => pageOfUsers(db, followersWhere(spec), after, limit),
     count: (db, spec) => countUsers(db, followersWhere(spec)),
   },
+  council_groups: {
+    page: async (db, spec, after, limit) => {
+      const rows = await db
+        .select({ id: councils.id, chatId: councils.groupChatId, language: councils.language })
+        .from(councils)
+        .where(and(councilGroupsWhere(spec), gt(councils.id, after)))
+        .orderBy(asc(councils.id))
+        .limit(limit);
+      return rows.map((r) => ({ key: r.id, chatId: r.chatId!, userId: null, language: r.language }));
+    },
+    count: async (db, spec) => (await db.select({ n: count() }).from(councils).where(councilGroupsWhere(spec)))[0]?.n ?? 0,
+  },
 };
 
 /** The next batch of recipients after `after` (keyset), at most `limit`. */
@@ -102,13 +120,11 @@ export function countAudience(db: Database, spec: AudienceSpec): Promise<number>
   return (audienceSources[spec.kind] as AudienceSource<AudienceSpec>).count(db, spec);
 }
 
-/**
- * What staff may choose in /broadcast, in menu order. At merge, council
- * groups join here as a "council_groups" kind that needs areas, with its own label in broadcast.json.
- */
+/** What staff may choose in /broadcast, in menu order. */
 export const staffAudienceChoices = [
   { kind: "citizens_in_areas", labelKey: "broadcast.audience_areas", needsAreas: true },
   { kind: "all_citizens", labelKey: "broadcast.audience_everyone", needsAreas: false },
+  { kind: "council_groups_in_areas", labelKey: "broadcast.audience_councils", needsAreas: true },
 ] as const;
 export type StaffAudienceChoice = (typeof staffAudienceChoices)[number]["kind"];
 
@@ -119,5 +135,7 @@ export function audienceFor(choice: StaffAudienceChoice, areaCodes: string[]): A
       return { kind: "citizens", areaCodes };
     case "all_citizens":
       return { kind: "citizens", areaCodes: [] };
+    case "council_groups_in_areas":
+      return { kind: "council_groups", areaCodes };
   }
 }

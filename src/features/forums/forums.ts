@@ -13,7 +13,7 @@ import type { Language } from "../../i18n.js";
 import type { Queues } from "../../queue/queues.js";
 import { cancelBroadcast, startBroadcast, type EngineDeps } from "../broadcast/engine.js";
 import { defaultReminderOffsets } from "./catalogue.js";
-import { announcementContent, cancelContent, reminderContent, updateContent, type AreaName } from "./messages.js";
+import { announcementContent, cancelContent, reminderContent, updateContent, withoutButtons, type AreaName } from "./messages.js";
 import { durationMs } from "./time.js";
 
 export type ForumDeps = EngineDeps;
@@ -89,6 +89,15 @@ export async function publishForum(deps: ForumDeps, forumId: number, progress?: 
     audience: { kind: "citizens", areaCodes: areaNames.map((a) => a.code) },
     createdBy: forum.createdBy ?? undefined,
     progress,
+  });
+  // The councils of those areas hear of it in their groups too (no RSVP buttons: a group does not attend).
+  await startBroadcast(deps, {
+    kind: "announcement",
+    forumId: forum.id,
+    dedupeKey: `forum-${forum.id}-announce-councils`,
+    content: withoutButtons(announcementContent(forum, areaNames, deps.config.TIMEZONE)),
+    audience: { kind: "council_groups", areaCodes: areaNames.map((a) => a.code) },
+    createdBy: forum.createdBy ?? undefined,
   });
   await scheduleReminders(deps.queues, forum);
   return { forum, broadcast };

@@ -71,6 +71,11 @@ function perLanguage(build: (lang: Language) => { text: string; keyboard?: Inlin
   ) as BroadcastContent;
 }
 
+/** The same content without its buttons (for council groups). */
+export function withoutButtons(content: BroadcastContent): BroadcastContent {
+  return Object.fromEntries(Object.entries(content).map(([lang, message]) => [lang, { text: message.text }])) as BroadcastContent;
+}
+
 export function announcementContent(forum: Forum, areas: AreaName[], timeZone: string): BroadcastContent {
   return perLanguage((lang) => {
     const t = translator(lang);
