@@ -19,7 +19,7 @@ import type { Feature } from "./feature.js";
 import { AnsweredCallbacks, dropDuplicateUpdates, errorBoundary, floodGuard, loadPersonAndLanguage, UpdatesInFlight } from "./middleware.js";
 
 /** Bump when any conversation changes shape: old saved states are then dropped instead of replayed. */
-export const CONVERSATION_STATE_VERSION = 1;
+export const CONVERSATION_STATE_VERSION = 2;
 
 export interface BotDeps {
   config: Config;
