@@ -13,7 +13,7 @@ import { createBot } from "./bot/create-bot.js";
 import { UpdatesInFlight } from "./bot/middleware.js";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/client.js";
-import { allFeatures, allJobHandlers, CommandMenus, groupLanguageLookup, type FeatureDeps } from "./features/index.js";
+import { allFeatures, allJobHandlers, CommandMenus, startSchedules, groupLanguageLookup, type FeatureDeps } from "./features/index.js";
 import { peopleWithRoles } from "./features/users/users.js";
 import { open311Routes } from "./features/open-data/http.js";
 import { Metrics, metricsRoute } from "./http/metrics.js";
@@ -75,6 +75,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
 
   let runner: RunnerHandle | undefined;
   let workers: Worker[] = [];
+  let schedules: Promise<void> = Promise.resolve();
   let address: AddressInfo | undefined;
   let stopped = false;
 
@@ -89,11 +90,13 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     get address() {
       return address;
     },
-    /** Runs queued jobs (the worker role). */
-    startWorkers() {
+    /** Runs queued jobs (the worker role) and registers the job schedulers; resolves once they are registered. */
+    startWorkers(): Promise<void> {
       if (workers.length === 0) {
         workers = startWorkers({ connection: queueConnection, redisPrefix: config.REDIS_PREFIX, handlers: allJobHandlers(deps, bot.api), log, observer: metrics });
+        schedules = startSchedules(deps).catch((err: unknown) => log.error({ err: String(err) }, "registering job schedulers failed"));
       }
+      return schedules;
     },
     /** Everyone's command menu, and the own menu of each person with a role. */
     async registerCommandMenus() {
@@ -113,7 +116,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     },
     async start() {
       address = await listen(server, config.PORT, config.HOST);
-      if (runsWorker) this.startWorkers();
+      if (runsWorker) await this.startWorkers();
       if (runsBot) await this.startBot();
       log.info({ role: config.ROLE, mode: config.WEBHOOK_URL ? "webhook" : "polling", port: address.port, startup_ms: Math.round(process.uptime() * 1000), rss_mb: Math.round(process.memoryUsage().rss / 1e6) }, "mati started");
     },
@@ -126,6 +129,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
       const httpClosed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
       await inFlight.drained();
       await httpClosed;
+      await schedules;
       await closeWorkers(workers);
       await closeQueues(queues);
       await Promise.allSettled([redis.quit(), queueConnection.quit(), sql.end({ timeout: 5 })]);

@@ -3,6 +3,7 @@
  * a bad or missing value is reported together with every other problem and
  * a hint on how to fix it, so an operator fixes them all in one go.
  */
+import cronParser from "cron-parser";
 import { z } from "zod";
 
 const csvOfIds = z
@@ -42,6 +43,17 @@ const isTimeZone = (tz: string) => {
   }
 };
 
+/** Six fields, seconds first (BullMQ's job schedulers), e.g. "0 0 8 * * 1" for Monday 08:00. */
+const isSixFieldCron = (pattern: string) => {
+  if (pattern.trim().split(/\s+/).length !== 6) return false;
+  try {
+    cronParser.parseExpression(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/mati";
 
 const schema = z
@@ -69,6 +81,10 @@ const schema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     TIMEZONE: z.string().refine(isTimeZone, "is not an IANA time zone such as Asia/Phnom_Penh").default("Asia/Phnom_Penh"),
     FLOOD_LIMIT_PER_MINUTE: z.coerce.number({ error: "must be a number" }).int().min(1).default(60),
+    DIGEST_CRON: z
+      .string()
+      .refine(isSixFieldCron, 'must be a cron pattern of six fields, seconds first, e.g. "0 0 8 * * 1" (Monday 08:00)')
+      .default("0 0 8 * * 1"),
     ROLE: z.enum(["all", "bot", "worker"], { error: "must be all, bot or worker" }).default("all"),
     /** Turns on the queue dashboard at /admin/queues (HTTP basic auth, user "admin"); off when unset. */
     ADMIN_HTTP_PASSWORD: z.string().min(12, "at least 12 characters (it guards the queue dashboard)").optional(),

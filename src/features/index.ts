@@ -23,6 +23,7 @@ import { rolesFeature } from "./roles/index.js";
 import { volunteersFeature } from "./volunteers/index.js";
 import { settingsFeature } from "./settings/index.js";
 import { notifyHandlers } from "./notify/jobs.js";
+import { digestFeature, digestJobs, scheduleDigests, type DigestOptions } from "./digest/index.js";
 
 /** What features are built from: no globals, everything passed in. */
 export interface FeatureDeps {
@@ -50,6 +51,7 @@ export function allFeatures(deps: FeatureDeps): Feature[] {
     rolesFeature(deps),
     volunteersFeature(deps),
     settingsFeature(deps.db),
+    digestFeature(deps, digestOptions(deps)),
     onboardingFeature({ db: deps.db, features: () => features }),
   );
   deps.commandMenus.entries = features.flatMap((f) => f.commands ?? []);
@@ -64,5 +66,20 @@ export function groupLanguageLookup(deps: FeatureDeps): (chatId: number) => Prom
 export function allJobHandlers(deps: FeatureDeps, api: Api): JobHandlers {
   return {
     notify: { ...notifyHandlers(deps.db, api), ...complaintsJobHandlers(deps, api) },
+    digest: digestJobs(deps, api, digestOptions(deps)),
   };
+}
+
+/**
+ * What other features add to council digests. Extension point for the forums
+ * feature: `sections: (area, periods, lang) => [{ heading: "upcoming", lines }]`
+ * with the upcoming forums in the area (nothing is shown while it is absent).
+ */
+function digestOptions(_deps: FeatureDeps): DigestOptions {
+  return {};
+}
+
+/** Scheduled work that starts with the workers: the weekly digest (and its catch-up). */
+export async function startSchedules(deps: FeatureDeps): Promise<void> {
+  await scheduleDigests(deps, digestOptions(deps));
 }

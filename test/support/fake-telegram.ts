@@ -463,7 +463,7 @@ async function parseBody(body: unknown, contentType: string | undefined): Promis
   }
   if (buffer.length === 0) return {};
   if (contentType?.startsWith("multipart/form-data")) {
-    const form = await new Response(buffer, { headers: { "content-type": contentType } }).formData();
+    const form = parseMultipart(buffer, contentType);
     const out: Record<string, unknown> = {};
     for (const [key, value] of form.entries()) out[key] = typeof value === "string" ? parseMaybeJson(value) : value;
     // grammY sends attachments as "attach://<id>" references to other parts.
@@ -476,6 +476,33 @@ async function parseBody(body: unknown, contentType: string | undefined): Promis
     return Object.fromEntries(new URLSearchParams(buffer.toString()));
   }
   return JSON.parse(buffer.toString()) as Record<string, unknown>;
+}
+
+/**
+ * multipart/form-data as Telegram reads it. grammY writes file parts as
+ * `filename=a.png` (unquoted), which Telegram accepts and undici's strict
+ * FormData parser refuses, so the parts are split here.
+ */
+function parseMultipart(body: Buffer, contentType: string): Map<string, string | File> {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+  const delimiter = Buffer.from(`--${boundary?.[1] ?? boundary?.[2] ?? ""}`);
+  const parts = new Map<string, string | File>();
+  let at = body.indexOf(delimiter);
+  while (at >= 0) {
+    const start = at + delimiter.length;
+    if (body.subarray(start, start + 2).toString() === "--") break;
+    const next = body.indexOf(delimiter, start);
+    if (next < 0) break;
+    const part = body.subarray(start + 2, next - 2); // after CRLF, before CRLF
+    const headerEnd = part.indexOf("\r\n\r\n");
+    const headers = part.subarray(0, headerEnd).toString();
+    const content = part.subarray(headerEnd + 4);
+    const name = /(?:^|[;\s])name="?([^";\r\n]+)"?/i.exec(headers)?.[1];
+    const filename = /filename="?([^";\r\n]+)"?/i.exec(headers)?.[1];
+    if (name) parts.set(name, filename !== undefined ? new File([content], filename) : content.toString());
+    at = next;
+  }
+  return parts;
 }
 
 function parseMaybeJson(value: string): unknown {

@@ -5,3 +5,4 @@ export * from "./users.js";
 export * from "./volunteers.js";
 export * from "./councils.js";
 export * from "./complaints.js";
+export * from "./digest.js";
