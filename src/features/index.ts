@@ -18,6 +18,7 @@ import { groupLanguage } from "./councils/councils.js";
 import { councilsFeature } from "./councils/index.js";
 import { onboardingFeature } from "./onboarding/index.js";
 import { CommandMenus } from "./users/command-menus.js";
+import { exportsFeature, exportsJobHandlers } from "./exports/index.js";
 import { ratingFeature } from "./rating/index.js";
 import { rolesFeature } from "./roles/index.js";
 import { volunteersFeature } from "./volunteers/index.js";
@@ -52,6 +53,7 @@ export function allFeatures(deps: FeatureDeps): Feature[] {
     volunteersFeature(deps),
     settingsFeature(deps.db),
     digestFeature(deps, digestOptions(deps)),
+    exportsFeature(deps),
     onboardingFeature({ db: deps.db, features: () => features }),
   );
   deps.commandMenus.entries = features.flatMap((f) => f.commands ?? []);
@@ -67,6 +69,7 @@ export function allJobHandlers(deps: FeatureDeps, api: Api): JobHandlers {
   return {
     notify: { ...notifyHandlers(deps.db, api), ...complaintsJobHandlers(deps, api) },
     digest: digestJobs(deps, api, digestOptions(deps)),
+    exports: exportsJobHandlers({ db: deps.db, timeZone: deps.config.TIMEZONE }, api),
   };
 }
 

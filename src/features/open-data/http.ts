@@ -13,6 +13,7 @@ import type { Database } from "../../db/client.js";
 import { sendJson, type Route, type RouteHandler } from "../../http/server.js";
 import type { Language } from "../../i18n.js";
 import { isComplaintCategory } from "../catalogue/complaint-categories.js";
+import { startOfLocalDay } from "../digest/period.js";
 import { open311Request, open311RequestCount, open311Requests, open311Services, type Open311Status, type RequestFilter } from "./open311.js";
 
 export interface OpenDataDeps {
@@ -78,21 +79,6 @@ export function dateParam(url: URL, name: string, timeZone: string, startOfLocal
   const date = raw.length === 10 ? startOfLocalDay(y, m, d, timeZone) : new Date(raw);
   if (Number.isNaN(date.getTime())) throw bad();
   return date;
-}
-
-/** Midnight of a local calendar date in a time zone, as an instant. */
-export function startOfLocalDay(year: number, month: number, day: number, timeZone: string): Date {
-  const guess = Date.UTC(year, month - 1, day);
-  const offset = (at: number) => {
-    const parts = Object.fromEntries(
-      new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", hourCycle: "h23" })
-        .formatToParts(new Date(at))
-        .map((p) => [p.type, Number(p.value)]),
-    );
-    return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!) - Math.floor(at / 60_000) * 60_000;
-  };
-  const first = guess - offset(guess);
-  return new Date(guess - offset(first));
 }
 
 const isOpen311Status = (s: string): s is Open311Status => s === "open" || s === "closed";
