@@ -15,7 +15,7 @@ import type { Config } from "./config.js";
 import { createDatabase } from "./db/client.js";
 import { allFeatures, allJobHandlers, CommandMenus, startSchedules, groupLanguageLookup, type FeatureDeps } from "./features/index.js";
 import { peopleWithRoles } from "./features/users/users.js";
-import { open311Routes } from "./features/open-data/http.js";
+import { open311Routes, summaryRoutes } from "./features/open-data/http.js";
 import { Metrics, metricsRoute } from "./http/metrics.js";
 import { queueDashboardRoutes } from "./http/queue-dashboard.js";
 import { createHttpServer, healthRoutes, listen, type Route } from "./http/server.js";
@@ -65,7 +65,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     { name: "postgres", check: () => sql`select 1` },
     { name: "redis", check: () => redis.ping() },
   ]);
-  routes.push(metricsRoute(metrics), ...open311Routes({ config, db, redis }));
+  routes.push(metricsRoute(metrics), ...open311Routes({ config, db, redis }), ...summaryRoutes({ config, db, redis }));
   if (config.ADMIN_HTTP_PASSWORD) routes.push(...queueDashboardRoutes(Object.values(queues), config.ADMIN_HTTP_PASSWORD));
   if (runsBot && webhookPath) {
     const handle = webhookCallback(bot, "http", { secretToken: config.WEBHOOK_SECRET, onTimeout: "throw" });

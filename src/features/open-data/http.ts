@@ -13,7 +13,8 @@ import type { Database } from "../../db/client.js";
 import { sendJson, type Route, type RouteHandler } from "../../http/server.js";
 import type { Language } from "../../i18n.js";
 import { isComplaintCategory } from "../catalogue/complaint-categories.js";
-import { startOfLocalDay } from "../digest/period.js";
+import { lastFullWeek, startOfLocalDay, type Period } from "../digest/period.js";
+import { ratingsSummary } from "./summary.js";
 import { open311Request, open311RequestCount, open311Requests, open311Services, type Open311Status, type RequestFilter } from "./open311.js";
 
 export interface OpenDataDeps {
@@ -165,6 +166,45 @@ export function open311Routes(deps: OpenDataDeps): Route[] {
         if (!request) sendOpenJson(res, 404, { error: `no service request ${id}` });
         // As the spec does: an array holding the one request.
         else sendOpenJson(res, 200, [request]);
+      }),
+    },
+  ];
+}
+
+/**
+ * from/to (YYYY-MM-DD, both days included) or, without them, the last full
+ * week; compared with the period of the same length just before.
+ */
+export function summaryPeriodsFrom(url: URL, timeZone: string, now = new Date()): { current: Period; previous: Period } {
+  const from = dateParam(url, "from", timeZone, startOfLocalDay);
+  const to = dateParam(url, "to", timeZone, startOfLocalDay);
+  if (!from && !to) return lastFullWeek(now, timeZone);
+  if (!from || !to) throw new BadParameter(from ? "to" : "from", "from and to are given together");
+  for (const name of ["from", "to"]) if (url.searchParams.get(name)!.length !== 10) throw new BadParameter(name, `${name} must be a date (2026-07-01)`);
+  const end = new Date(to.getTime() + 86_400_000);
+  if (end <= from) throw new BadParameter("to", "to must not be before from");
+  if (end.getTime() - from.getTime() > 5 * 366 * 86_400_000) throw new BadParameter("to", "at most five years at once");
+  const length = end.getTime() - from.getTime();
+  const key = url.searchParams.get("from")!;
+  return {
+    current: { start: from, end, key, partial: false },
+    previous: { start: new Date(from.getTime() - length), end: from, key, partial: false },
+  };
+}
+
+export function summaryRoutes(deps: OpenDataDeps): Route[] {
+  return [
+    {
+      method: "GET",
+      path: "/api/v1/ratings/summary",
+      handler: openDataHandler(deps, async (url, _req, res) => {
+        const lang = localeParam(url);
+        const area = url.searchParams.get("area");
+        if (!area || !/^(\d{4}|\d{6})$/.test(area)) throw new BadParameter("area", "area must be a district (4 digits) or commune (6 digits) code");
+        const periods = summaryPeriodsFrom(url, deps.config.TIMEZONE);
+        const result = await ratingsSummary(deps.db, area, periods, lang, deps.config.TIMEZONE);
+        if (!result.ok) sendOpenJson(res, 404, { error: `no district or commune ${area}` });
+        else sendOpenJson(res, 200, result.summary);
       }),
     },
   ];
