@@ -18,7 +18,7 @@ import { groupLanguage } from "./councils/councils.js";
 import { councilsFeature } from "./councils/index.js";
 import { onboardingFeature } from "./onboarding/index.js";
 import { CommandMenus } from "./users/command-menus.js";
-import { exportsFeature, exportsJobHandlers } from "./exports/index.js";
+import { exportsFeature, exportsJobHandlers, uploadLimitOf } from "./exports/index.js";
 import { ratingFeature } from "./rating/index.js";
 import { rolesFeature } from "./roles/index.js";
 import { volunteersFeature } from "./volunteers/index.js";
@@ -69,7 +69,7 @@ export function allJobHandlers(deps: FeatureDeps, api: Api): JobHandlers {
   return {
     notify: { ...notifyHandlers(deps.db, api), ...complaintsJobHandlers(deps, api) },
     digest: digestJobs(deps, api, digestOptions(deps)),
-    exports: exportsJobHandlers({ db: deps.db, timeZone: deps.config.TIMEZONE }, api),
+    exports: exportsJobHandlers({ db: deps.db, timeZone: deps.config.TIMEZONE, uploadLimit: uploadLimitOf(deps.config.TELEGRAM_API_ROOT) }, api),
   };
 }
 

@@ -6,7 +6,7 @@ import type { FeatureDeps } from "../index.js";
 import { hasRole } from "../users/users.js";
 import { exportConversation } from "./conversation.js";
 
-export { exportsJobHandlers } from "./jobs.js";
+export { exportsJobHandlers, uploadLimitOf } from "./jobs.js";
 
 export function exportsFeature(deps: FeatureDeps): Feature {
   const composer = new Composer<MatiContext>();

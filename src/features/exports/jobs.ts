@@ -14,8 +14,13 @@ import type { ExportPeriod } from "./periods.js";
 import type { ExportKind } from "./tables.js";
 import type { ExportFormat } from "./writers.js";
 
-/** Bots may upload files up to 50 MB. */
+/** Bots may upload files up to 50 MB to Telegram's Bot API, 2000 MB to a self-hosted one (telegram-bot-api --local). */
 export const TELEGRAM_UPLOAD_LIMIT = 50 * 1024 * 1024;
+export const LOCAL_BOT_API_UPLOAD_LIMIT = 2000 * 1024 * 1024;
+
+export function uploadLimitOf(apiRoot: string): number {
+  return new URL(apiRoot).hostname === "api.telegram.org" ? TELEGRAM_UPLOAD_LIMIT : LOCAL_BOT_API_UPLOAD_LIMIT;
+}
 
 export interface ExportJob {
   chatId: number;

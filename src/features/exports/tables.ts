@@ -9,11 +9,11 @@
  * complaints). Aggregates on fewer than 5 ratings are withheld.
  */
 import type { Database } from "../../db/client.js";
-import { wallClock, type Language, type Translate } from "../../i18n.js";
+import type { Language, Translate } from "../../i18n.js";
 import { areaLabel } from "../areas/names.js";
 import { complaintCategoryKey } from "../catalogue/complaint-categories.js";
 import { MIN_RATINGS_SHOWN, SATISFIED_FROM } from "../catalogue/scale.js";
-import { criterionKey, serviceNameKey } from "../catalogue/services.js";
+import { serviceNameKey } from "../catalogue/services.js";
 import type { ExportPeriod } from "./periods.js";
 import type { Cell } from "./writers.js";
 
@@ -58,12 +58,19 @@ const placeColumns = (c: Context): Column[] => {
   ];
 };
 
+/** One formatter per zone: building an Intl formatter per row would dominate a large export. */
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
 /** "2026-07-03 14:05" in the configured zone, Latin digits: spreadsheets parse it in either language. */
 function localDateTime(value: unknown, timeZone: string): Cell {
   if (!value) return null;
-  const w = wallClock(new Date(value as string | Date), timeZone);
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${w.year}-${p(w.month)}-${p(w.day)} ${p(w.hour)}:${p(w.minute)}`;
+  let format = dateTimeFormats.get(timeZone);
+  if (!format) {
+    // en-CA: YYYY-MM-DD, 24-hour clock.
+    format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    dateTimeFormats.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(new Date(value as string | Date)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
 const yesNo = (c: Context) => (value: unknown): Cell => (value === null || value === undefined ? null : c.t(value ? "exports.values.yes" : "exports.values.no"));
@@ -86,7 +93,9 @@ function ratingsTable(c: Context): { columns: Column[]; query: string } {
       { key: "service", value: (r) => c.t(serviceNameKey(String(r.service))) },
       { key: "facility", value: (r) => (r.facility_name as string | null) ?? null },
       { key: "source", value: (r) => valueOf(c, "source")(r.source) },
-      { key: "criterion", value: (r) => c.t(criterionKey(String(r.service), String(r.criterion))) },
+      // The criterion's key (attitude, medicines…): the questions themselves are sentences, and a
+      // million repetitions of one would make the file several times larger.
+      { key: "criterion", value: (r) => String(r.criterion) },
       { key: "score", value: (r) => Number(r.score) },
       { key: "informal_payment", value: (r) => valueOf(c, "informal_payment")(r.informal_payment) },
       { key: "sex", value: (r) => valueOf(c, "sex")(r.sex) },
@@ -177,7 +186,15 @@ const tables = { ratings: ratingsTable, complaints: complaintsTable, summary: su
 
 /** The table for this export, rows streamed from Postgres through a cursor. */
 export function exportTable(db: Database, kind: ExportKind, scope: ExportScope, context: Context): ExportTable {
-  const { columns, query } = tables[kind](context);
+  // The same few labels are asked for on every row: translate each once.
+  const cache = new Map<string, string>();
+  const t: Translate = (key, options) => {
+    if (options) return context.t(key, options);
+    let text = cache.get(key);
+    if (text === undefined) cache.set(key, (text = context.t(key)));
+    return text;
+  };
+  const { columns, query } = tables[kind]({ ...context, t });
   const sql = db.$client;
   return {
     columns: columns.map((col) => context.t(`exports.columns.${col.key}`)),

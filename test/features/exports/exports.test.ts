@@ -107,7 +107,8 @@ describe("/export", () => {
       "Asked to pay extra", "Sex", "Age group", "Disability", "Ethnic minority / indigenous", "ID-Poor card",
     ]);
     expect(rows).toHaveLength(6 * 2 + 3);
-    const first = rows.find((r) => r[9] === "Staff are friendly and respectful" || r[6] === "Health centre")!;
+    const first = rows[0]!;
+    expect(first[9]).toBe("attitude");
     expect(first[1]).toBe("2026-08-10 09:00"); // Phnom Penh time
     expect(first.slice(2, 7)).toEqual(["Banteay Meanchey", "Srok Svay Chek", communes.taPhou, "Khum Ta Phou", "Health centre"]);
     expect(new Set(rows.map((r) => r[4]))).toEqual(new Set([communes.taPhou, communes.treas]));
