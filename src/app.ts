@@ -15,6 +15,9 @@ import type { Config } from "./config.js";
 import { createDatabase } from "./db/client.js";
 import { allFeatures, allJobHandlers, CommandMenus, groupLanguageLookup, startSchedules, workerSettings, type FeatureDeps } from "./features/index.js";
 import { peopleWithRoles } from "./features/users/users.js";
+import { open311Routes, summaryRoutes } from "./features/open-data/http.js";
+import { Metrics, metricsRoute } from "./http/metrics.js";
+import { queueDashboardRoutes } from "./http/queue-dashboard.js";
 import { createHttpServer, healthRoutes, listen, type Route } from "./http/server.js";
 import { createLogger, type Logger } from "./log.js";
 import { closeQueues, createQueues } from "./queue/queues.js";
@@ -39,6 +42,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const queues = createQueues(queueConnection, config.REDIS_PREFIX);
   const deps: FeatureDeps = { commandMenus: new CommandMenus(), config, db, redis, queues, log };
   const features = allFeatures(deps);
+  const metrics = new Metrics(queues);
   const inFlight = new UpdatesInFlight();
   const bot = createBot({
     inFlight,
@@ -50,6 +54,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     groupLanguage: groupLanguageLookup(deps),
     botInfo: options.botInfo,
     client: options.client,
+    metrics,
   });
 
   const runsBot = config.ROLE !== "worker";
@@ -60,6 +65,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     { name: "postgres", check: () => sql`select 1` },
     { name: "redis", check: () => redis.ping() },
   ]);
+  routes.push(metricsRoute(metrics), ...open311Routes({ config, db, redis }), ...summaryRoutes({ config, db, redis }));
+  if (config.ADMIN_HTTP_PASSWORD) routes.push(...queueDashboardRoutes(Object.values(queues), config.ADMIN_HTTP_PASSWORD));
   if (runsBot && webhookPath) {
     const handle = webhookCallback(bot, "http", { secretToken: config.WEBHOOK_SECRET, onTimeout: "throw" });
     routes.push({ method: "POST", path: webhookPath, handler: (req, res) => handle(req, res) });
@@ -81,13 +88,14 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     redis,
     queues,
     log,
+    metrics,
     get address() {
       return address;
     },
     /** Runs queued jobs (the worker role) and registers the job schedulers; resolves once they are registered. */
     startWorkers(): Promise<void> {
       if (workers.length === 0) {
-        workers = startWorkers({ connection: queueConnection, redisPrefix: config.REDIS_PREFIX, handlers: allJobHandlers(deps, bot.api), log, ...workerSettings(deps) });
+        workers = startWorkers({ connection: queueConnection, redisPrefix: config.REDIS_PREFIX, handlers: allJobHandlers(deps, bot.api), log, observer: metrics, ...workerSettings(deps) });
         schedules = startSchedules(deps).catch((err: unknown) => log.error({ err: String(err) }, "registering job schedulers failed"));
       }
       return schedules;

@@ -96,6 +96,11 @@ const schema = z
       .enum(["true", "false"], { error: "must be true or false" })
       .default("false")
       .transform((v) => v === "true"),
+    /** Turns on the queue dashboard at /admin/queues (HTTP basic auth, user "admin"); off when unset. */
+    ADMIN_HTTP_PASSWORD: z.string().min(12, "at least 12 characters (it guards the queue dashboard)").optional(),
+    OPEN_DATA_RATE_LIMIT_PER_MINUTE: z.coerce.number({ error: "must be a number" }).int().min(1).default(60),
+    /** Behind a reverse proxy: take the client's address from X-Forwarded-For (for the open-data rate limit). */
+    TRUST_PROXY: z.enum(["true", "false"], { error: "must be true or false" }).default("false").transform((v) => v === "true"),
   });
 
 /** Rules across settings; checked even when single settings are wrong, so every problem is listed at once. */

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import pino, { type Logger } from "pino";
 
 export type { Logger };
@@ -18,4 +19,14 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     { level, base: { app: "mati" }, timestamp: pino.stdTimeFunctions.isoTime, serializers: { err: serializeError } },
     destination,
   );
+}
+
+/**
+ * A person's Telegram id as logs show it: a keyed hash (HMAC-SHA256, 16
+ * characters). The same person gets the same value, so one person's updates
+ * can be followed across lines; without the key (a secret, e.g. derived from
+ * the bot token) the raw id cannot be recovered by hashing every possible id.
+ */
+export function logPseudonym(telegramId: number, key: string): string {
+  return createHmac("sha256", key).update(String(telegramId)).digest("base64url").slice(0, 16);
 }

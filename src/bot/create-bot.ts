@@ -3,7 +3,7 @@
  * in from src/features; nothing here knows what a rating or complaint is.
  */
 import { autoRetry } from "@grammyjs/auto-retry";
-import { conversations, createConversation } from "@grammyjs/conversations";
+import { conversations, createConversation, type ConversationBuilder } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type ApiClientOptions } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
@@ -13,13 +13,14 @@ import type { Database } from "../db/client.js";
 import type { User } from "../db/schema/index.js";
 import { translator, type Language } from "../i18n.js";
 import type { Logger } from "../log.js";
+import type { Metrics } from "../http/metrics.js";
 import { redisStore } from "../redis.js";
 import type { MatiContext, MatiConversationContext } from "./context.js";
 import type { Feature } from "./feature.js";
 import { AnsweredCallbacks, dropDuplicateUpdates, errorBoundary, floodGuard, loadPersonAndLanguage, UpdatesInFlight } from "./middleware.js";
 
 /** Bump when any conversation changes shape: old saved states are then dropped instead of replayed. */
-export const CONVERSATION_STATE_VERSION = 1;
+export const CONVERSATION_STATE_VERSION = 2;
 
 export interface BotDeps {
   config: Config;
@@ -34,6 +35,8 @@ export interface BotDeps {
   /** Tests pass botInfo (no getMe) and a capturing fetch. */
   botInfo?: UserFromGetMe;
   client?: ApiClientOptions;
+  /** Counts updates and conversations when given. */
+  metrics?: Metrics;
 }
 
 export function createBot(deps: BotDeps): Bot<MatiContext> {
@@ -46,18 +49,24 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
   const answered = new AnsweredCallbacks();
   const retry = autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 });
   bot.api.config.use(answered.transformer);
+  if (deps.metrics) bot.api.config.use(deps.metrics.telegramTransformer);
   bot.api.config.use(retry);
 
   if (deps.inFlight) bot.use(deps.inFlight.middleware);
   // Per-chat ordering within this process (the conversation state is per chat).
   bot.use(sequentialize((ctx) => ctx.chatId?.toString()));
-  bot.use(errorBoundary(log, answered));
+  // Log lines name people by a hash keyed with a secret the process already holds.
+  bot.use(errorBoundary(log, answered, { logKey: `mati-log:${config.BOT_TOKEN}`, observer: deps.metrics }));
   bot.use(dropDuplicateUpdates(redis, prefix));
   bot.use(loadPersonAndLanguage(db, config, deps.groupLanguage ?? (async () => undefined)));
   bot.use(floodGuard(redis, prefix, config.FLOOD_LIMIT_PER_MINUTE, 60));
 
   bot.use(
     conversations<MatiContext, MatiConversationContext>({
+      // Started on enter; abandoned when left by /cancel or halt (onExit is not
+      // called on a normal return: completion is counted where the builder returns).
+      onEnter: (id) => deps.metrics?.conversation(id, "started"),
+      onExit: (id) => deps.metrics?.conversation(id, "abandoned"),
       storage: {
         type: "key",
         version: CONVERSATION_STATE_VERSION,
@@ -69,6 +78,7 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
       plugins: (conversation) => [
         async (ctx, next) => {
           ctx.api.config.use(answered.transformer);
+          if (deps.metrics) ctx.api.config.use(deps.metrics.telegramTransformer);
           ctx.api.config.use(retry);
           const snapshot = await conversation.external({
             task: (outer) => ({ user: outer.user, lang: outer.lang }),
@@ -95,7 +105,7 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
 
   for (const feature of deps.features) {
     for (const [id, builder] of Object.entries(feature.conversations ?? {})) {
-      bot.use(createConversation<MatiContext, MatiConversationContext>(builder, id));
+      bot.use(createConversation<MatiContext, MatiConversationContext>(countingCompletion(builder, id, deps.metrics), id));
     }
   }
   for (const feature of deps.features) {
@@ -111,6 +121,22 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
   });
 
   return bot;
+}
+
+/**
+ * The builder, counted as completed when it returns. `external` runs once (a
+ * replay reads its stored result), so each completed conversation counts once.
+ */
+function countingCompletion(
+  builder: ConversationBuilder<MatiContext, MatiConversationContext>,
+  id: string,
+  metrics: Metrics | undefined,
+): ConversationBuilder<MatiContext, MatiConversationContext> {
+  if (!metrics) return builder;
+  return async (conversation, ctx, ...args) => {
+    await builder(conversation, ctx, ...args);
+    await conversation.external(() => metrics.conversation(id, "completed"));
+  };
 }
 
 /** JSON round trips turn dates into strings; give them back their type. */

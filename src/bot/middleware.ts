@@ -6,15 +6,30 @@ import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { ensureUser } from "../features/users/users.js";
 import { languageFromTelegram, translator, type Language } from "../i18n.js";
-import type { Logger } from "../log.js";
+import { logPseudonym, type Logger } from "../log.js";
 import type { MatiContext } from "./context.js";
+
+/** What the error boundary reports besides the log line (metrics); optional. */
+export interface UpdateObserver {
+  update(type: string, seconds: number, failed: boolean): void;
+}
 
 /**
  * Outermost: logs one line per update with its duration, turns an unexpected
  * error into a short localised apology (never a stack trace), and makes sure
- * every callback query is answered so the user's spinner stops.
+ * every callback query is answered so the user's spinner stops. The line
+ * names the person by a keyed hash (`logKey`), never by the Telegram id; a
+ * private chat's id is the person's id, so only group chat ids are logged.
  */
-export function errorBoundary(log: Logger, answered: AnsweredCallbacks): Middleware<MatiContext> {
+export function errorBoundary(log: Logger, answered: AnsweredCallbacks, options: { logKey?: string; observer?: UpdateObserver } = {}): Middleware<MatiContext> {
+  const who = (ctx: MatiContext) => {
+    const id = ctx.from?.id;
+    return {
+      user: id !== undefined && options.logKey ? logPseudonym(id, options.logKey) : undefined,
+      chat: ctx.chat?.type,
+      chat_id: ctx.chat && ctx.chat.type !== "private" ? ctx.chat.id : undefined,
+    };
+  };
   return async (ctx, next) => {
     const started = performance.now();
     const queryId = ctx.callbackQuery?.id;
@@ -23,17 +38,17 @@ export function errorBoundary(log: Logger, answered: AnsweredCallbacks): Middlew
       await next();
     } catch (err) {
       failed = true;
-      log.error({ err, update_id: ctx.update.update_id, chat_id: ctx.chatId }, "update failed");
+      log.error({ err, update_id: ctx.update.update_id, ...who(ctx) }, "update failed");
       if (ctx.chatId !== undefined && !ctx.inlineQuery) {
         const t = ctx.t ?? translator(languageFromTelegram(ctx.from?.language_code));
         await ctx.api.sendMessage(ctx.chatId, t("common.error_apology")).catch(() => {});
       }
     } finally {
       if (queryId && !answered.take(queryId)) await ctx.answerCallbackQuery().catch(() => {});
-      log.info(
-        { update_id: ctx.update.update_id, type: updateType(ctx), chat_id: ctx.chatId, ms: Math.round(performance.now() - started), failed },
-        "update",
-      );
+      const ms = performance.now() - started;
+      const type = updateType(ctx);
+      options.observer?.update(type, ms / 1000, failed);
+      log.info({ update_id: ctx.update.update_id, type, ...who(ctx), ms: Math.round(ms), failed }, "update");
     }
   };
 }

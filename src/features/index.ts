@@ -18,6 +18,7 @@ import { groupLanguage } from "./councils/councils.js";
 import { councilsFeature } from "./councils/index.js";
 import { onboardingFeature } from "./onboarding/index.js";
 import { CommandMenus } from "./users/command-menus.js";
+import { exportsFeature, exportsJobHandlers, uploadLimitOf } from "./exports/index.js";
 import { ratingFeature } from "./rating/index.js";
 import { rolesFeature } from "./roles/index.js";
 import { volunteersFeature } from "./volunteers/index.js";
@@ -62,6 +63,7 @@ export function allFeatures(deps: FeatureDeps): Feature[] {
     broadcastFeature(deps),
     settingsFeature(deps.db),
     digestFeature(deps, digestOptions(deps)),
+    exportsFeature(deps),
     onboardingFeature({ db: deps.db, features: () => features }),
   );
   deps.commandMenus.entries = features.flatMap((f) => f.commands ?? []);
@@ -80,6 +82,7 @@ export function allJobHandlers(deps: FeatureDeps, api: Api): JobHandlers {
     digest: digestJobs(deps, api, digestOptions(deps)),
     broadcast: { ...engine.broadcast },
     reminders: { ...engine.reminders, ...forumJobHandlers(deps) },
+    exports: exportsJobHandlers({ db: deps.db, timeZone: deps.config.TIMEZONE, uploadLimit: uploadLimitOf(deps.config.TELEGRAM_API_ROOT) }, api),
   };
 }
 

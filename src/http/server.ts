@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => unknown | Promise<unknown>;
 export interface Route {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   path: string | RegExp;
   handler: RouteHandler;
 }

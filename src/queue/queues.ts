@@ -5,7 +5,7 @@
  */
 import { Queue, type ConnectionOptions, type JobsOptions } from "bullmq";
 
-export const queueNames = ["notify", "broadcast", "reminders", "digest"] as const;
+export const queueNames = ["notify", "broadcast", "reminders", "digest", "exports"] as const;
 export type QueueName = (typeof queueNames)[number];
 export type Queues = Record<QueueName, Queue>;
 

@@ -12,6 +12,15 @@ import { classifySendError } from "./telegram-errors.js";
 export type JobHandler = (job: Job, worker: Worker) => Promise<unknown>;
 export type JobHandlers = Partial<Record<QueueName, Record<string, JobHandler>>>;
 
+/** Told about every job and every queued Telegram send (metrics); optional. */
+export interface WorkerObserver {
+  job(queue: string, name: string, seconds: number, outcome: "completed" | "failed" | "rate_limited"): void;
+  delivery(outcome: "sent" | "failed" | "blocked" | "rate_limited"): void;
+}
+
+/** Which observer a worker reports to: sendRespectingTelegram gets the worker, not the options. */
+const observers = new WeakMap<Worker, WorkerObserver>();
+
 export interface WorkerOptions {
   connection: ConnectionOptions;
   redisPrefix: string;
@@ -19,6 +28,7 @@ export interface WorkerOptions {
   log: Logger;
   concurrency?: Partial<Record<QueueName, number>>;
   limiter?: Partial<Record<QueueName, { max: number; duration: number }>>;
+  observer?: WorkerObserver;
 }
 
 export function startWorkers(options: WorkerOptions): Worker[] {
@@ -30,10 +40,18 @@ export function startWorkers(options: WorkerOptions): Worker[] {
         const handler = byName[job.name];
         if (!handler) throw new UnrecoverableError(`no handler for ${queueName}/${job.name}`);
         const started = performance.now();
+        let outcome: "completed" | "failed" | "rate_limited" = "failed";
         try {
-          return await handler(job, worker);
+          const result = await handler(job, worker);
+          outcome = "completed";
+          return result;
+        } catch (err) {
+          if ((err as Error).name === "RateLimitError") outcome = "rate_limited";
+          throw err;
         } finally {
-          options.log.info({ queue: queueName, job: job.name, job_id: job.id, ms: Math.round(performance.now() - started) }, "job");
+          const ms = performance.now() - started;
+          options.observer?.job(queueName, job.name, ms / 1000, outcome);
+          options.log.info({ queue: queueName, job: job.name, job_id: job.id, attempt: job.attemptsMade + 1, outcome, ms: Math.round(ms) }, "job");
         }
       },
       {
@@ -43,6 +61,7 @@ export function startWorkers(options: WorkerOptions): Worker[] {
         limiter: options.limiter?.[queueName],
       },
     );
+    if (options.observer) observers.set(worker, options.observer);
     worker.on("failed", (job, err) => {
       if (err.name !== "RateLimitError") options.log.warn({ queue: queueName, job_id: job?.id, err: err.message }, "job failed");
     });
@@ -66,10 +85,14 @@ export async function sendRespectingTelegram<T>(
   send: () => Promise<T>,
   onBlocked: (description: string) => Promise<void>,
 ): Promise<T> {
+  const observer = observers.get(worker);
   try {
-    return await send();
+    const sent = await send();
+    observer?.delivery("sent");
+    return sent;
   } catch (err) {
     const failure = classifySendError(err);
+    observer?.delivery(failure.kind === "rate_limited" ? "rate_limited" : failure.kind === "blocked" ? "blocked" : "failed");
     switch (failure.kind) {
       case "rate_limited":
         await worker.rateLimit(failure.retryAfterMs);

@@ -39,12 +39,15 @@ describe("the error boundary", () => {
     expect(replies.at(-1)?.text).toBe("Sorry, something went wrong. Please try again in a moment.");
     expect(fake.callsTo("answerCallbackQuery").map((c) => c.params.callback_query_id)).toContain(press.callback_query!.id);
     const failure = logLines.find((l) => l.msg === "update failed");
-    expect(failure).toMatchObject({ update_id: press.update_id, chat_id: chat.id });
+    expect(failure).toMatchObject({ update_id: press.update_id, chat: "private", user: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/) });
+    expect(failure).not.toHaveProperty("chat_id");
     expect(JSON.stringify(failure)).toContain("can't parse entities");
     // Every update gets one log line with its duration.
     expect(logLines.filter((l) => l.msg === "update" && l.update_id === press.update_id)).toEqual([
-      expect.objectContaining({ type: "callback_query", failed: true, ms: expect.any(Number) }),
+      expect.objectContaining({ type: "callback_query", failed: true, ms: expect.any(Number), user: failure!.user }),
     ]);
+    // The person is named by a keyed hash: the Telegram id (also the private chat's id) is in no line.
+    expect(JSON.stringify(logLines)).not.toContain(String(user.id));
   });
 
   it("keeps personal data out of the logs (ids only)", () => {

@@ -70,6 +70,7 @@ export class FakeTelegram {
   private readonly members = new Map<string, string>();
   readonly blocked = new Set<number>();
   private readonly files = new Map<string, { size: number; name?: string }>();
+  private readonly uploads = new Map<string, Blob>();
   private pendingUpdates: Update[] = [];
   private pollers: (() => void)[] = [];
   private nextFileId = 1;
@@ -333,7 +334,15 @@ export class FakeTelegram {
   private fileFor(input: unknown): string {
     if (typeof input === "string") return input;
     const id = this.newFileId(input instanceof Blob ? input.size : 1000, input instanceof File ? input.name : undefined);
+    if (input instanceof Blob) this.uploads.set(id, input);
     return id;
+  }
+
+  /** The bytes of a file the bot uploaded (sendDocument, sendPhoto …), by the file id in the stored message. */
+  async uploadedFile(fileId: string): Promise<Buffer> {
+    const blob = this.uploads.get(fileId);
+    if (!blob) throw new Error(`no uploaded file ${fileId}`);
+    return Buffer.from(await blob.arrayBuffer());
   }
 
   private fileName(input: unknown): string | undefined {

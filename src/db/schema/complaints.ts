@@ -23,6 +23,8 @@ export const complaints = pgTable(
     /** A key of catalogue/services.ts, when the complaint names a service. */
     serviceKey: text("service_key"),
     description: text("description").notNull(),
+    /** The citizen agreed that the text may be published as open data (Open311); off unless they said yes. */
+    publishText: boolean("publish_text").notNull().default(false),
     photoFileIds: jsonb("photo_file_ids").$type<string[]>().notNull().default([]),
     voiceFileId: text("voice_file_id"),
     latitude: doublePrecision("latitude"),

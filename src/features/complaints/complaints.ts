@@ -35,6 +35,8 @@ export interface ComplaintDraft {
   voiceFileId?: string;
   location?: { latitude: number; longitude: number };
   anonymous: boolean;
+  /** The citizen agreed to publish the text as open data (off when not given). */
+  publishText?: boolean;
   /** The first name shown to the council when not anonymous. */
   firstName?: string;
 }
@@ -92,6 +94,7 @@ export async function fileComplaint(db: Database, draft: ComplaintDraft, options
         category: draft.category,
         serviceKey: draft.serviceKey ?? null,
         description: draft.description.trim(),
+        publishText: draft.publishText ?? false,
         photoFileIds: draft.photoFileIds.slice(0, MAX_PHOTOS),
         voiceFileId: draft.voiceFileId ?? null,
         latitude: draft.location?.latitude ?? null,

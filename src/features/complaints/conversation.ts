@@ -183,7 +183,16 @@ export function complainConversation(deps: ConversationDeps) {
     const anonymous = who.value === "anon";
     await settle(who.ctx, askIdentity, anonymous ? t("complaints.button_anonymous") : t("complaints.button_named"));
 
-    // 6. Summary and confirmation.
+    // 6. May the text be published as open data? Off unless the citizen says yes.
+    const askPublish = t("complaints.ask_publish");
+    await ctx.reply(askPublish, {
+      reply_markup: new InlineKeyboard().text(t("complaints.button_publish_no"), "cf:pub:no").row().text(t("complaints.button_publish_yes"), "cf:pub:yes"),
+    });
+    const pub = await choose(conversation, "cf:pub", ["no", "yes"], "complaints.hint_buttons");
+    const publishText = pub.value === "yes";
+    await settle(pub.ctx, askPublish, t(publishText ? "complaints.button_publish_yes" : "complaints.button_publish_no"));
+
+    // 7. Summary and confirmation.
     const place = await conversation.external(() => communeAndDistrict(db, communeCode));
     const lines = [t("complaints.field_category", { value: t(complaintCategoryKey(category)) })];
     if (serviceKey) lines.push(t("complaints.field_service", { value: t(serviceNameKey(serviceKey)) }));
@@ -192,6 +201,7 @@ export function complainConversation(deps: ConversationDeps) {
     const attachments = attachmentsSummary({ photoFileIds: photos, voiceFileId: voice ?? null, latitude: null }, t);
     lines.push(t("complaints.field_attachments", { value: attachments ?? t("complaints.att_none") }));
     lines.push(t("complaints.field_identity", { value: anonymous ? t("complaints.anonymous") : firstName }));
+    lines.push(t("complaints.field_publish", { value: t(publishText ? "complaints.publish_yes" : "complaints.publish_no") }));
     lines.push("", description);
     await ctx.reply(t("complaints.summary", { details: lines.join("\n") }), {
       reply_markup: new InlineKeyboard().text(t("complaints.button_send"), "cf:send:ok").text(t("complaints.button_cancel"), "cf:send:no"),
@@ -206,7 +216,7 @@ export function complainConversation(deps: ConversationDeps) {
     const result = await conversation.external(async () => {
       const filed = await fileComplaint(
         db,
-        { userId: user.id, communeCode, category, serviceKey, description, photoFileIds: photos, voiceFileId: voice, location, anonymous, firstName },
+        { userId: user.id, communeCode, category, serviceKey, description, photoFileIds: photos, voiceFileId: voice, location, anonymous, firstName, publishText },
         { timeZone: config.TIMEZONE },
       );
       if (!filed.ok) return { ok: false as const };

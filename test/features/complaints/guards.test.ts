@@ -208,6 +208,7 @@ describe("the conversation's guard rails", () => {
     expect(p.last().text).toBe("Please send a location, or press Skip. (To stop: /cancel)");
     await p.send("⏭ Skip");
     await p.press("🙈 Anonymous");
+    await p.press("🔒 No, only the council sees the text");
     expect(p.last().text).toContain("Attached: photos: 3");
     await p.send("/cancel");
     expect(p.last().text).toContain("Cancelled");

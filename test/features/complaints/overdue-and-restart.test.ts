@@ -84,12 +84,13 @@ describe("a restart between two steps", () => {
       await again.press("⏭ Skip");
       await again.send("⏭ Skip");
       await again.press("🙈 Anonymous");
+      await again.press("🔒 No, only the council sees the text");
       expect(again.last().text).toContain("Problem: Safety and public order");
       await again.press("✅ Send");
       expect(again.last().text).toMatch(/MT-\d{4}-\d{6}/);
       const reference = /MT-\d{4}-\d{6}/.exec(again.last().text)![0];
       const [row] = await env.db.select().from(complaints).where(eq(complaints.reference, reference));
-      expect(row).toMatchObject({ category: "safety", serviceKey: null, anonymous: true, description: "Motorbikes race on the school road every evening." });
+      expect(row).toMatchObject({ category: "safety", serviceKey: null, anonymous: true, publishText: false, description: "Motorbikes race on the school road every evening." });
       await delivered(taPhou, reference);
     } finally {
       await second.close();

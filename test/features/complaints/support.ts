@@ -40,12 +40,14 @@ export interface Filing {
   voice?: boolean;
   location?: { latitude: number; longitude: number };
   anonymous?: boolean;
+  /** Agree that the text is published as open data (no by default). */
+  publish?: boolean;
 }
 
 /** Labels by language, so the same steps drive both. */
 const labels = {
-  km: { none: "គ្មានក្នុងបញ្ជី / មិនមែនសេវា", skip: "⏭ រំលង", done: "✅ រួចរាល់", anon: "🙈 អនាមិក", named: "👤 ដាក់ឈ្មោះខ្ញុំ", send: "✅ ផ្ញើ" },
-  en: { none: "None of these / not a service", skip: "⏭ Skip", done: "✅ Done", anon: "🙈 Anonymous", named: "👤 With my first name", send: "✅ Send" },
+  km: { none: "គ្មានក្នុងបញ្ជី / មិនមែនសេវា", skip: "⏭ រំលង", done: "✅ រួចរាល់", anon: "🙈 អនាមិក", named: "👤 ដាក់ឈ្មោះខ្ញុំ", send: "✅ ផ្ញើ", publishNo: "🔒 ទេ ឲ្យតែក្រុមប្រឹក្សាឃើញ", publishYes: "🌐 បាទ/ចាស ផ្សព្វផ្សាយអត្ថបទ" },
+  en: { none: "None of these / not a service", skip: "⏭ Skip", done: "✅ Done", anon: "🙈 Anonymous", named: "👤 With my first name", send: "✅ Send", publishNo: "🔒 No, only the council sees the text", publishYes: "🌐 Yes, publish the text" },
 };
 
 /** Files a complaint through the conversation; returns the row. */
@@ -64,6 +66,7 @@ export async function fileThroughBot(env: TestEnvironment, p: Person, lang: "km"
   if (f.location) await p.sendLocation(f.location.latitude, f.location.longitude);
   else await p.send(l.skip);
   await p.press(f.anonymous ? l.anon : l.named);
+  await p.press(f.publish ? l.publishYes : l.publishNo);
   await p.press(l.send);
   expect(p.last().text).toMatch(/MT-\d{4}-\d{6}/);
   const reference = /MT-\d{4}-\d{6}/.exec(p.last().text)![0];

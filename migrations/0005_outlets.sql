@@ -1,0 +1,1 @@
+ALTER TABLE "complaints" ADD COLUMN "publish_text" boolean DEFAULT false NOT NULL;
