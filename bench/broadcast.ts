@@ -14,14 +14,15 @@
 import { Redis } from "ioredis";
 import postgres from "postgres";
 import { createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
 import { runMigrations } from "../src/db/client.js";
 import { users } from "../src/db/schema/index.js";
 import { broadcastSummary, startBroadcast } from "../src/features/broadcast/engine.js";
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { TEST_TOKEN, testBotInfo } from "../test/support/fake-telegram.js";
-import { adminDatabaseUrl, databaseUrlFor, redisUrl } from "../test/support/urls.js";
+import { configFor, adminDatabaseUrl, databaseUrlFor, redisUrl } from "../test/support/urls.js";
+import { deleteRedisKeys } from "../test/support/scratch.js";
+
 
 const N = Number(process.env.BENCH_N ?? 10_000);
 const modes = (process.env.BENCH_MODES ?? "free,paid").split(",").map((m) => m.trim()).filter(Boolean);
@@ -72,15 +73,8 @@ async function runMode(mode: string): Promise<Result> {
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   try {
     await runMigrations(databaseUrlFor(name));
-    const config = loadConfig({
-      BOT_TOKEN: TEST_TOKEN,
+    const config = configFor(name, {
       TELEGRAM_API_ROOT: api.apiRoot,
-      DATABASE_URL: databaseUrlFor(name),
-      REDIS_URL: redisUrl(),
-      REDIS_PREFIX: name,
-      LOG_LEVEL: "silent",
-      PORT: "0",
-      HOST: "127.0.0.1",
       BROADCAST_RATE_PER_SECOND: String(rate),
       BROADCAST_ALLOW_PAID: String(paid),
     });
@@ -128,12 +122,7 @@ async function runMode(mode: string): Promise<Result> {
     await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();
     const redis = new Redis(redisUrl());
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${name}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== "0");
+    await deleteRedisKeys(redis, name);
     await redis.quit();
   }
 }

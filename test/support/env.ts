@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, inject } from "vitest";
 import postgres from "postgres";
 import { Redis } from "ioredis";
-import { loadConfig, type Config } from "../../src/config.js";
+import type { Config } from "../../src/config.js";
 import { createDatabase, type Database } from "../../src/db/client.js";
-import { TEST_TOKEN } from "./fake-telegram.js";
-import { adminDatabaseUrl, databaseUrlFor, redisUrl } from "./urls.js";
+import { adminDatabaseUrl, configFor, databaseUrlFor, redisUrl } from "./urls.js";
+import { deleteRedisKeys } from "./scratch.js";
 
 export interface TestEnvironment {
   databaseUrl: string;
@@ -22,6 +22,7 @@ export interface TestEnvironment {
 }
 
 let fileCounter = 0;
+
 
 export function useTestEnvironment(): TestEnvironment {
   const env = {} as TestEnvironment;
@@ -42,32 +43,14 @@ export function useTestEnvironment(): TestEnvironment {
       db,
       sql,
       redis: new Redis(redisUrl()),
-      config: (overrides: Record<string, string> = {}) =>
-        loadConfig({
-          BOT_TOKEN: TEST_TOKEN,
-          DATABASE_URL: databaseUrlFor(name),
-          REDIS_URL: redisUrl(),
-          REDIS_PREFIX: name,
-          LOG_LEVEL: "silent",
-          PORT: "0",
-          HOST: "127.0.0.1",
-          TELEGRAM_API_ROOT: "http://127.0.0.1:9",
-          // Tests tap far faster than people; the flood guard has its own test.
-          FLOOD_LIMIT_PER_MINUTE: "100000",
-          ...overrides,
-        }),
+      config: (overrides: Record<string, string> = {}) => configFor(name, overrides),
     });
   });
 
   afterAll(async () => {
     if (!admin) return;
     await closeDb?.();
-    let cursor = "0";
-    do {
-      const [next, keys] = await env.redis.scan(cursor, "MATCH", `${name}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await env.redis.del(...keys);
-    } while (cursor !== "0");
+    await deleteRedisKeys(env.redis, name);
     await env.redis.quit();
     await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();

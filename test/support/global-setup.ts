@@ -9,6 +9,7 @@ import postgres from "postgres";
 import { Redis } from "ioredis";
 import { runMigrations } from "../../src/db/client.js";
 import { adminDatabaseUrl, databaseUrlFor, redisUrl } from "./urls.js";
+import { deleteRedisKeys } from "./scratch.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -31,12 +32,7 @@ export default async function setup(project: TestProject) {
     for (const { datname } of leftovers) await admin.unsafe(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     await admin.end();
     const redis = new Redis(redisUrl());
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${runId}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== "0");
+    await deleteRedisKeys(redis, runId);
     await redis.quit();
   };
 }

@@ -13,6 +13,7 @@ import type { Queues } from "../../queue/queues.js";
 import { complaintCategories, complaintCategoryKey, type ComplaintCategory } from "../catalogue/complaint-categories.js";
 import { serviceNameKey, services } from "../catalogue/services.js";
 import { areaLabel } from "../areas/names.js";
+import { choose, hint, settle } from "../ui/buttons.js";
 import { citizenCommune } from "./commune.js";
 import {
   communeAndDistrict,
@@ -37,35 +38,9 @@ export interface ConversationDeps {
 
 type Ctx = MatiConversationContext;
 
-/** Anything else than what the step expects: a hint, and the step stays. */
-function hint(key: string) {
-  return async (ctx: Ctx) => {
-    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t(key) });
-    else await ctx.reply(ctx.t(key));
-  };
-}
-
-/** Waits for one of our buttons with this prefix; forged values are refused, the wait goes on. */
-async function choose(conversation: MatiConversation, prefix: string, allowed: readonly string[], hintKey: string) {
-  for (;;) {
-    const c = await conversation.waitForCallbackQuery(new RegExp(`^${prefix}:`), { otherwise: hint(hintKey) });
-    const value = c.callbackQuery.data.slice(prefix.length + 1);
-    if (allowed.includes(value)) {
-      await c.answerCallbackQuery();
-      return { value, ctx: c };
-    }
-    await c.answerCallbackQuery({ text: c.t("common.button_expired") });
-  }
-}
-
-/** Shows the choice in place of the buttons, so the chat reads as a record. */
-async function settle(ctx: Ctx, question: string, answer: string) {
-  await ctx.editMessageText(`${question}\n➜ ${answer}`).catch(() => {});
-}
-
 async function waitForText(conversation: MatiConversation, min: number, max: number, hintKey: string): Promise<string> {
   for (;;) {
-    const m = await conversation.waitFor("message:text", { otherwise: hint(hintKey) });
+    const m = await conversation.waitFor("message:text", { otherwise: (ctx) => hint(ctx, hintKey) });
     const text = m.message.text.trim();
     if (text.startsWith("/")) await m.reply(m.t(hintKey));
     else if ([...text].length < min) await m.reply(m.t("complaints.too_short", { min }));
@@ -144,7 +119,7 @@ export function complainConversation(deps: ConversationDeps) {
       } else if (m.message?.document?.mime_type?.startsWith("image/")) {
         await m.reply(t("complaints.hint_photo_as_file"));
       } else {
-        await hint("complaints.hint_media")(m);
+        await hint(m, "complaints.hint_media");
       }
     }
 
@@ -170,7 +145,7 @@ export function complainConversation(deps: ConversationDeps) {
         await m.reply(t("complaints.place_skipped"), { reply_markup: { remove_keyboard: true } });
         break;
       }
-      await hint("complaints.hint_place")(m);
+      await hint(m, "complaints.hint_place");
     }
 
     // 5. Anonymous or with the first name.

@@ -10,6 +10,7 @@ import { fromKhmerDigits } from "../../i18n.js";
 import type { Queues } from "../../queue/queues.js";
 import { findAreaWithPath, isAreaCode, pickableLevels, searchAreas } from "../areas/areas.js";
 import { matchLabel, placeName } from "../areas/names.js";
+import { choose, hint, settle } from "../ui/buttons.js";
 import { hasRole } from "../users/users.js";
 import { enqueueExport } from "./jobs.js";
 import { parsePeriod, periodChoices, periodFor, type ExportPeriod, type PeriodChoice } from "./periods.js";
@@ -24,27 +25,6 @@ export interface ExportConversationDeps {
   timeZone: string;
 }
 
-async function hint(ctx: Ctx, key: string) {
-  if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t(key) });
-  else await ctx.reply(ctx.t(key));
-}
-
-/** One of our buttons with this prefix and an allowed value; anything else gets a hint or "expired". */
-async function choose<T extends string>(conversation: MatiConversation, prefix: string, allowed: readonly T[]): Promise<{ value: T; ctx: Ctx }> {
-  for (;;) {
-    const c = await conversation.waitForCallbackQuery(new RegExp(`^${prefix}:`), { otherwise: (ctx) => hint(ctx, "exports.hint_buttons") });
-    const value = c.callbackQuery.data.slice(prefix.length + 1) as T;
-    if (allowed.includes(value)) {
-      await c.answerCallbackQuery();
-      return { value, ctx: c };
-    }
-    await c.answerCallbackQuery({ text: c.t("common.button_expired") });
-  }
-}
-
-async function settle(ctx: Ctx, question: string, answer: string) {
-  await ctx.editMessageText(`${question}\n➜ ${answer}`).catch(() => {});
-}
 
 export function exportConversation(deps: ExportConversationDeps) {
   const { db, queues, timeZone } = deps;
@@ -58,7 +38,7 @@ export function exportConversation(deps: ExportConversationDeps) {
     const kinds = new InlineKeyboard();
     for (const kind of exportKinds) kinds.text(t(`exports.kinds.${kind}`), `ex:k:${kind}`).row();
     await ctx.reply(askKind, { reply_markup: kinds });
-    const kind = await choose<ExportKind>(conversation, "ex:k", exportKinds);
+    const kind = await choose<ExportKind>(conversation, "ex:k", exportKinds, "exports.hint_buttons");
     await settle(kind.ctx, askKind, t(`exports.kinds.${kind.value}`));
 
     // 2. Where: a province, district or commune, by code or name.
@@ -126,7 +106,7 @@ export function exportConversation(deps: ExportConversationDeps) {
     // 4. Format.
     const askFormat = t("exports.ask_format", { from: period.firstDay, to: period.lastDay });
     await ctx.reply(askFormat, { reply_markup: new InlineKeyboard().text("CSV", "ex:f:csv").text("Excel (XLSX)", "ex:f:xlsx") });
-    const format = await choose<ExportFormat>(conversation, "ex:f", exportFormats);
+    const format = await choose<ExportFormat>(conversation, "ex:f", exportFormats, "exports.hint_buttons");
     await settle(format.ctx, askFormat, format.value.toUpperCase());
 
     const chosen = { kind: kind.value, code: area.code, name: area.name, period, format: format.value };
