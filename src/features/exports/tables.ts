@@ -14,10 +14,12 @@ import { areaLabel } from "../areas/names.js";
 import { complaintCategoryKey } from "../catalogue/complaint-categories.js";
 import { MIN_RATINGS_SHOWN, SATISFIED_FROM } from "../catalogue/scale.js";
 import { serviceNameKey } from "../catalogue/services.js";
+import type { ForumType } from "../../db/schema/index.js";
+import { forumTypeKey } from "../forums/catalogue.js";
 import type { ExportPeriod } from "./periods.js";
 import type { Cell } from "./writers.js";
 
-export const exportKinds = ["ratings", "complaints", "summary"] as const;
+export const exportKinds = ["ratings", "complaints", "summary", "forums"] as const;
 export type ExportKind = (typeof exportKinds)[number];
 
 export interface ExportScope {
@@ -182,7 +184,42 @@ function summaryTable(c: Context): { columns: Column[]; query: string } {
   };
 }
 
-const tables = { ratings: ratingsTable, complaints: complaintsTable, summary: summaryTable };
+/**
+ * One row per forum that concerns the area (its target areas lie in it, or
+ * contain it) and starts in the period: RSVPs beside attendance, women
+ * counted, as NGO reports write "70 participants (17 women)".
+ */
+function forumsTable(c: Context): { columns: Column[]; query: string } {
+  return {
+    columns: [
+      { key: "forum", value: (r) => Number(r.id) },
+      { key: "date", value: (r) => localDateTime(r.starts_at, c.timeZone) },
+      { key: "forum_type", value: (r) => c.t(forumTypeKey(r.type as ForumType)) },
+      { key: "title", value: (r) => ((c.lang === "km" ? (r.title_km ?? r.title_en) : (r.title_en ?? r.title_km)) as string | null) ?? null },
+      { key: "venue", value: (r) => String(r.venue) },
+      { key: "status", value: (r) => valueOf(c, "forum_status")(r.status) },
+      { key: "target_areas", value: (r) => String(r.target_areas) },
+      { key: "rsvp_going", value: (r) => Number(r.going) },
+      { key: "rsvp_maybe", value: (r) => Number(r.maybe) },
+      { key: "rsvp_no", value: (r) => Number(r.not_going) },
+      { key: "attendance_total", value: (r) => (r.attendance_total === null ? null : Number(r.attendance_total)) },
+      { key: "attendance_women", value: (r) => (r.attendance_women === null ? null : Number(r.attendance_women)) },
+    ],
+    // $1 is "<area code>%": the forum's target lies inside the area, or the area inside its target.
+    query: `select f.id, f.starts_at, f.type, f.title_km, f.title_en, f.venue, f.status, f.attendance_total, f.attendance_women,
+        (select string_agg(fa.area_code, ' ' order by fa.area_code) from forum_areas fa where fa.forum_id = f.id) as target_areas,
+        (select count(*) from forum_rsvps r where r.forum_id = f.id and r.answer = 'yes') as going,
+        (select count(*) from forum_rsvps r where r.forum_id = f.id and r.answer = 'maybe') as maybe,
+        (select count(*) from forum_rsvps r where r.forum_id = f.id and r.answer = 'no') as not_going
+      from forums f
+      where f.status <> 'draft' and f.starts_at >= $2 and f.starts_at < $3
+        and exists (select 1 from forum_areas fa where fa.forum_id = f.id
+          and (fa.area_code like $1 or rtrim($1, '%') like fa.area_code || '%'))
+      order by f.starts_at, f.id`,
+  };
+}
+
+const tables = { ratings: ratingsTable, complaints: complaintsTable, summary: summaryTable, forums: forumsTable };
 
 /** The table for this export, rows streamed from Postgres through a cursor. */
 export function exportTable(db: Database, kind: ExportKind, scope: ExportScope, context: Context): ExportTable {

@@ -1,7 +1,9 @@
 import ExcelJS from "exceljs";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { users } from "../../../src/db/schema/index.js";
+import { inArray } from "drizzle-orm";
+import { forums, users } from "../../../src/db/schema/index.js";
+import { createForum, recordAttendance, recordRsvp } from "../../../src/features/forums/forums.js";
 import { parsePeriod, periodFor } from "../../../src/features/exports/periods.js";
 import { csvCell } from "../../../src/features/exports/writers.js";
 import { communes, districts } from "../../support/areas.js";
@@ -162,6 +164,30 @@ describe("/export", () => {
     const named = rows.find((r) => r[col("Anonymous")] === "no")!;
     expect(named[col("First name (named complaints only)")]).toBe("Sokha");
     expect(named[col("Commune")]).toBe("Khum Treas");
+  });
+
+  it("forums as CSV: RSVP counts beside attendance and women, for forums that concern the area in the period", async () => {
+    const inside = await createForum(env.db, { type: "dc_forum", titleEn: "Svay Chek D&C forum", startsAt: pp("2026-08-05 08:00"), venue: "District hall", areaCodes: [districts.svayChek] });
+    const commune = await createForum(env.db, { type: "commune_forum", titleEn: "Ta Phou forum", startsAt: pp("2026-09-12 14:00"), venue: "Pagoda", areaCodes: [communes.taPhou] });
+    const elsewhere = await createForum(env.db, { type: "commune_forum", titleEn: "Takeo forum", startsAt: pp("2026-08-06 08:00"), venue: "School", areaCodes: [communes.ponleyTakeo] });
+    await createForum(env.db, { type: "other", titleEn: "Never published", startsAt: pp("2026-08-07 08:00"), venue: "-", areaCodes: [districts.svayChek] });
+    await env.db.update(forums).set({ status: "published" }).where(inArray(forums.id, [inside.id, commune.id, elsewhere.id]));
+    const people = [await seedUser(env.db), await seedUser(env.db), await seedUser(env.db)];
+    // Answered in July, before the forum (RSVPs close at its start).
+    const july = pp("2026-07-20 09:00");
+    await recordRsvp(env.db, inside.id, people[0]!, "yes", july);
+    await recordRsvp(env.db, inside.id, people[1]!, "yes", july);
+    await recordRsvp(env.db, inside.id, people[2]!, "maybe", july);
+    await recordAttendance(env.db, inside.id, { total: 70, women: 17 });
+
+    const file = await exportThroughBot(dara, { kind: /^Forums/, area: "Svay Chek", pick: /^Srok Svay Chek/, period: "2026-07-01 2026-09-30", format: "CSV" });
+    const [header, ...rows] = parseCsv(file.bytes);
+    const col = (name: string) => header!.indexOf(name);
+    expect(rows.map((r) => r[col("Title")])).toEqual(["Svay Chek D&C forum", "Ta Phou forum"]);
+    expect(rows[0]![col("Date")]).toBe("2026-08-05 08:00");
+    expect([rows[0]![col("Going")], rows[0]![col("Maybe")], rows[0]![col("Can't go")]]).toEqual(["2", "1", "0"]);
+    expect([rows[0]![col("Participants")], rows[0]![col("Women participants")]]).toEqual(["70", "17"]);
+    expect(rows[1]![col("Participants")]).toBe("");
   });
 
   it("no export holds a rater's or the anonymous complainant's identity", () => {
