@@ -1,12 +1,13 @@
 /**
  * The area search staff use when targeting a broadcast or a forum: a typed
- * code (2, 4 or 6 digits, Khmer digits too) or a name in Khmer or English.
- * One function on purpose: the richer commune picker replaces it at merge.
+ * code (2, 4 or 6 digits, Khmer digits too) or a name in Khmer or English,
+ * matched by the gazetteer's own search.
  */
-import { and, asc, eq, inArray, like } from "drizzle-orm";
+import { asc, eq, inArray } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { areas } from "../../db/schema/index.js";
 import { fromKhmerDigits, type Language } from "../../i18n.js";
+import { searchAreas as searchGazetteer } from "../areas/areas.js";
 import { normaliseForSearch } from "../areas/normalise.js";
 
 export interface FoundArea {
@@ -21,23 +22,14 @@ export interface FoundArea {
 const columns = { code: areas.code, level: areas.level, nameKm: areas.nameKm, nameEn: areas.nameEn, unitKm: areas.unitKm, unitEn: areas.unitEn };
 const targetLevels = ["province", "district", "commune"] as const;
 
-/** Provinces, districts and communes matching the query, best first (exact code or name before partial). */
+/** Provinces, districts and communes matching the query, best first (an exact code, else the gazetteer's ranking). */
 export async function searchAreas(db: Database, query: string, limit = 8): Promise<FoundArea[]> {
   const digits = fromKhmerDigits(query).trim();
   if (/^\d{2}$|^\d{4}$|^\d{6}$/.test(digits)) {
     return db.select(columns).from(areas).where(eq(areas.code, digits));
   }
-  const needle = normaliseForSearch(query);
-  if (needle.length < 2) return [];
-  const rows = await db
-    .select(columns)
-    .from(areas)
-    .where(and(inArray(areas.level, [...targetLevels]), like(areas.searchText, `%${needle.replace(/[%_\\]/g, "")}%`)))
-    .orderBy(asc(areas.code))
-    .limit(50);
-  const exact = (a: FoundArea) => normaliseForSearch(a.nameKm) === needle || normaliseForSearch(a.nameEn) === needle;
-  const levelRank = (a: FoundArea) => targetLevels.indexOf(a.level as (typeof targetLevels)[number]);
-  return rows.sort((a, b) => Number(exact(b)) - Number(exact(a)) || levelRank(a) - levelRank(b) || a.code.localeCompare(b.code)).slice(0, limit);
+  if (normaliseForSearch(query).length < 2) return [];
+  return searchGazetteer(db, query, { levels: targetLevels, limit });
 }
 
 export async function areasByCode(db: Database, codes: string[]): Promise<FoundArea[]> {

@@ -4,15 +4,16 @@
  * the group's language, and which council answers for an area.
  */
 import { createHash, randomInt } from "node:crypto";
-import { and, eq, gt, ilike, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Database, DatabaseOrTransaction } from "../../db/client.js";
-import { areas, councilLinkCodes, councils, type Council, type Language } from "../../db/schema/index.js";
+import { areas, councilLinkCodes, councils, type Area, type Council, type Language } from "../../db/schema/index.js";
+import { searchAreas } from "../areas/areas.js";
 import { areaLabel } from "../areas/names.js";
 import { normaliseForSearch } from "../areas/normalise.js";
 
 export const LINK_CODE_VALIDITY_MS = 72 * 3_600_000;
 
-export type Area = typeof areas.$inferSelect;
+export type { Area };
 export type CouncilLevel = "commune" | "district";
 
 // No 0/O, 1/I/L: codes are read aloud and typed on small phones.
@@ -42,14 +43,8 @@ export async function findCouncilAreas(db: Database, query: string, limit = 8): 
     const area = await areaByCode(db, trimmed);
     return area && (area.level === "commune" || area.level === "district") ? [area] : [];
   }
-  const needle = normaliseForSearch(trimmed);
-  if (needle.length < 2) return [];
-  return db
-    .select()
-    .from(areas)
-    .where(and(inArray(areas.level, ["commune", "district"]), ilike(areas.searchText, `%${needle.replace(/[%_\\]/g, "")}%`)))
-    .orderBy(areas.level, areas.code)
-    .limit(limit);
+  if (normaliseForSearch(trimmed).length < 2) return [];
+  return searchAreas(db, trimmed, { levels: ["district", "commune"], limit });
 }
 
 /** A new one-time link code for the council of this area (the plain code is returned once, never stored). */
