@@ -14,8 +14,15 @@ import { formatPeriod } from "./render.js";
 import { OutlineFont, type Anchor } from "./text-paths.js";
 
 const require = createRequire(import.meta.url);
-const regular = new OutlineFont(require.resolve("@expo-google-fonts/noto-sans-khmer/400Regular/NotoSansKhmer_400Regular.ttf"));
-const bold = new OutlineFont(require.resolve("@expo-google-fonts/noto-sans-khmer/700Bold/NotoSansKhmer_700Bold.ttf"));
+/** Read on the first chart, not at start-up: most processes never draw one. */
+let fonts: { regular: OutlineFont; bold: OutlineFont } | undefined;
+function outlineFonts() {
+  fonts ??= {
+    regular: new OutlineFont(require.resolve("@expo-google-fonts/noto-sans-khmer/400Regular/NotoSansKhmer_400Regular.ttf")),
+    bold: new OutlineFont(require.resolve("@expo-google-fonts/noto-sans-khmer/700Bold/NotoSansKhmer_700Bold.ttf")),
+  };
+  return fonts;
+}
 
 const WIDTH = 800;
 const LEFT = 40;
@@ -25,6 +32,7 @@ const TOP = 150;
 const COLOURS = { current: "#1f6f8b", previous: "#b8c4cc", text: "#1d2327", muted: "#5f6b73", grid: "#e3e8eb" };
 
 function text(x: number, y: number, content: string, size: number, options: { bold?: boolean; fill?: string; anchor?: Anchor } = {}): string {
+  const { regular, bold } = outlineFonts();
   return (options.bold ? bold : regular).line(content, x, y, size, options.fill ?? COLOURS.text, options.anchor);
 }
 
