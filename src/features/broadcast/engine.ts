@@ -83,7 +83,14 @@ const sendJobOptions: JobsOptions = {
 const controlJobOptions: JobsOptions = { attempts: 8, backoff: { type: "exponential", delay: 1_000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86_400 } };
 
 export const sendJobId = (broadcastId: number, chatId: number) => `bc-${broadcastId}-${chatId}`;
-const fanoutJobId = (broadcastId: number, cursor: number) => `bc-${broadcastId}-fanout-${cursor}`;
+/**
+ * A fan-out job's id names the cursor it starts from; a continuation deferred
+ * for a long backlog also names its turn, so that it never collides with the
+ * job still active at the same cursor (BullMQ ignores an add under a live id,
+ * and the fan-out would silently stop).
+ */
+const fanoutJobId = (broadcastId: number, cursor: number, deferral = 0) =>
+  `bc-${broadcastId}-fanout-${cursor}${deferral ? `-d${deferral}` : ""}`;
 const progressJobId = (broadcastId: number, tick: number) => `bc-${broadcastId}-progress-${tick}`;
 
 export interface StartBroadcastInput {
@@ -151,7 +158,13 @@ export async function cancelBroadcast(db: Database, broadcastId: number): Promis
 
 // ── Fan-out ─────────────────────────────────────────────────────────────────
 
-async function fanOut(deps: EngineDeps, broadcastId: number): Promise<void> {
+interface FanoutJob {
+  broadcastId: number;
+  /** How many times in a row the fan-out was deferred at this cursor. */
+  deferral?: number;
+}
+
+async function fanOut(deps: EngineDeps, { broadcastId, deferral = 0 }: FanoutJob): Promise<void> {
   const { db, queues } = deps;
   const broadcast = await db.query.broadcasts.findFirst({ where: eq(broadcasts.id, broadcastId) });
   if (!broadcast || broadcast.fanoutDone) return;
@@ -159,7 +172,8 @@ async function fanOut(deps: EngineDeps, broadcastId: number): Promise<void> {
     await db.update(broadcasts).set({ fanoutDone: true }).where(eq(broadcasts.id, broadcastId));
     return;
   }
-  let cursor = broadcast.fanoutCursor;
+  const start = broadcast.fanoutCursor;
+  let cursor = start;
   for (let page = 0; page < FANOUT_PAGES_PER_JOB; page++) {
     if ((await queues.broadcast.getWaitingCount()) > FANOUT_HIGH_WATER) break;
     const recipients = await audiencePage(db, broadcast.audience, cursor, FANOUT_BATCH);
@@ -180,7 +194,8 @@ async function fanOut(deps: EngineDeps, broadcastId: number): Promise<void> {
   }
   // More to come: continue in a fresh job (short jobs keep shutdown quick), later when the backlog is long.
   const backlog = (await queues.broadcast.getWaitingCount()) > FANOUT_HIGH_WATER;
-  await queues.reminders.add("broadcast-fanout", { broadcastId }, { ...controlJobOptions, jobId: fanoutJobId(broadcastId, cursor), delay: backlog ? 1_000 : 0 });
+  const next: FanoutJob = { broadcastId, deferral: cursor === start ? deferral + 1 : 0 };
+  await queues.reminders.add("broadcast-fanout", next, { ...controlJobOptions, jobId: fanoutJobId(broadcastId, cursor, next.deferral), delay: backlog ? 1_000 : 0 });
 }
 
 // ── One send ────────────────────────────────────────────────────────────────
@@ -417,7 +432,7 @@ export function broadcastJobHandlers(deps: EngineDeps, api: Api, render: Progres
   return {
     broadcast: { send: ((job, worker) => deliverOne(deps, plainApi, job, worker)) as JobHandler },
     reminders: {
-      "broadcast-fanout": (async (job) => fanOut(deps, (job.data as { broadcastId: number }).broadcastId)) as JobHandler,
+      "broadcast-fanout": (async (job) => fanOut(deps, job.data as FanoutJob)) as JobHandler,
       "broadcast-progress": (async (job) => trackProgress(deps, api, render, job)) as JobHandler,
     },
   };

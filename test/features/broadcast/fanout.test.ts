@@ -1,12 +1,13 @@
 /**
  * A large audience is paged through by keyset in batches (never held in
  * memory), enqueued in bulk, and reaches everyone exactly once; at a paid
- * rate the sends carry allow_paid_broadcast.
+ * rate the sends carry allow_paid_broadcast; behind a long backlog the
+ * fan-out waits and then carries on by itself.
  */
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { broadcasts, users } from "../../../src/db/schema/index.js";
-import { broadcastSummary, FANOUT_BATCH, startBroadcast, type EngineDeps } from "../../../src/features/broadcast/engine.js";
+import { broadcastSummary, FANOUT_BATCH, FANOUT_HIGH_WATER, startBroadcast, type EngineDeps } from "../../../src/features/broadcast/engine.js";
 import { seedSmallGazetteer } from "../../support/areas.js";
 import { useTestEnvironment } from "../../support/env.js";
 import { createHarness, eventually, type Harness } from "../../support/harness.js";
@@ -53,4 +54,43 @@ describe("a large audience", () => {
       expect(row!.fanoutDone).toBe(true);
     }
   }, 60_000);
+});
+
+describe("behind a long backlog", () => {
+  it("the fan-out defers while the send queue is long, then carries on by itself (no stall until the heal)", async () => {
+    const rows = Array.from({ length: 3 }, () => {
+      const user = fast.fake.newUser();
+      fast.fake.addPrivateChat(user);
+      return { telegramId: user.id, communeCode: "081202", language: "km" as const };
+    });
+    await env.db.insert(users).values(rows);
+    // Another broadcast's sends wait in front (the queue is paused so they stay there).
+    const queue = fast.app.queues.broadcast;
+    await queue.pause();
+    await queue.addBulk(Array.from({ length: FANOUT_HIGH_WATER + 1 }, (_, i) => ({ name: "send", data: { b: -1, c: i }, opts: { jobId: `backlog-${i}` } })));
+    const b = await startBroadcast(deps, { kind: "announcement", content: message("behind a backlog"), audience: { kind: "citizens", areaCodes: ["081202"] } });
+
+    // The fan-out found the backlog before its first page and deferred itself at the same cursor:
+    // the continuation must be a job of its own, not an add under the id of the job still running.
+    const deferred = await eventually(async () => {
+      const jobs = await fast.app.queues.reminders.getJobs(["delayed", "waiting", "active"]);
+      const ids = jobs.map((j) => j.id ?? "").filter((id) => id.startsWith(`bc-${b.id}-fanout-0-d`));
+      expect(ids.length).toBeGreaterThan(0);
+      return ids;
+    }, 10_000);
+    expect(deferred[0]).toMatch(new RegExp(`^bc-${b.id}-fanout-0-d\\d+$`));
+
+    // The backlog clears: the broadcast goes out long before the stall heal (30 s) would have rescued it.
+    await queue.drain();
+    await queue.resume();
+    const s = await eventually(async () => {
+      const summary = await broadcastSummary(env.db, b.id);
+      expect(summary!.sent).toBe(3);
+      return summary!;
+    }, 10_000);
+    expect(s).toMatchObject({ total: 3, pending: 0 });
+    const calls = fast.fake.callsTo("sendMessage").filter((c) => c.params.text === "behind a backlog");
+    expect(new Set(calls.map((c) => c.params.chat_id)).size).toBe(3);
+    expect(calls).toHaveLength(3);
+  }, 40_000);
 });
