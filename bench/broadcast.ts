@@ -28,7 +28,7 @@ const N = Number(process.env.BENCH_N ?? 10_000);
 const modes = (process.env.BENCH_MODES ?? "free,paid").split(",").map((m) => m.trim()).filter(Boolean);
 const settings: Record<string, { rate: number; paid: boolean; telegramLimit: number }> = {
   free: { rate: 25, paid: false, telegramLimit: 30 },
-  paid: { rate: 1000, paid: true, telegramLimit: 1000 },
+  paid: { rate: 1000, paid: true, telegramLimit: Number(process.env.BENCH_PAID_LIMIT ?? 1000) },
 };
 
 interface Result {
@@ -41,6 +41,24 @@ interface Result {
   duplicates: number;
   missing: number;
   peakRssMb: number;
+}
+
+/** BENCH_PROFILE=DIR: a V8 CPU profile of the app during the sends only (open it in Chrome DevTools). */
+async function startProfile() {
+  const { Session } = await import("node:inspector/promises");
+  const { writeFile } = await import("node:fs/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    async stop(path: string) {
+      const { profile } = await session.post("Profiler.stop");
+      await writeFile(path, JSON.stringify(profile));
+      session.disconnect();
+      return path;
+    },
+  };
 }
 
 /** The stand-in process and a request/answer helper over IPC. */
@@ -85,7 +103,9 @@ async function runMode(mode: string): Promise<Result> {
     }
     app.startWorkers();
     const text = `Bench broadcast (${mode})`;
+    const profiler = process.env.BENCH_PROFILE ? await startProfile() : undefined;
     const started = Date.now();
+    const cpuBefore = process.cpuUsage();
     const broadcast = await startBroadcast(
       { config, db: app.db, redis: app.redis, queues: app.queues, log: app.log },
       { kind: "announcement", content: { km: { text }, en: { text } }, audience: { kind: "citizens", areaCodes: [] } },
@@ -101,8 +121,12 @@ async function runMode(mode: string): Promise<Result> {
       await new Promise((r) => setTimeout(r, 250));
     }
     const finishedAt = Date.now();
-    const report = await standIn.ask<{ firstAt: number; lastAt: number; count429: number; duplicates: number; missing: number }>({ type: "report", text, chatIds });
+    const cpu = process.cpuUsage(cpuBefore);
+    if (profiler) process.stderr.write(`  CPU profile of the run: ${await profiler.stop(`${process.env.BENCH_PROFILE}/broadcast-${mode}.cpuprofile`)}\n`);
+    process.stderr.write(`  app CPU during the run: ${(((cpu.user + cpu.system) / 1000 / (finishedAt - started)) * 100).toFixed(0)}% of one core\n`);
+    const report = await standIn.ask<{ firstAt: number; lastAt: number; count429: number; duplicates: number; missing: number; perSecond: number[] }>({ type: "report", text, chatIds });
     const { firstAt, lastAt, duplicates, missing } = report;
+    process.stderr.write(`  sends per second: ${report.perSecond.join(" ")}\n`);
     const delivered = N - missing;
     return {
       mode,

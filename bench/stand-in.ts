@@ -36,8 +36,11 @@ process.on("message", async (request: Request) => {
         if (got === 0) missing++;
         if (got > 1) duplicates += got - 1;
       }
+      // Sends per second of the run, to see stalls and bursts.
+      const perSecond: number[] = [];
+      for (const c of sends) perSecond[Math.floor((c.at - sends[0]!.at) / 1000)] = (perSecond[Math.floor((c.at - sends[0]!.at) / 1000)] ?? 0) + 1;
       await close?.();
-      return reply({ firstAt: sends[0]?.at ?? 0, lastAt: sends.at(-1)?.at ?? 0, count429: fake.count429, duplicates, missing, rssMb: process.memoryUsage().rss / 1e6 });
+      return reply({ firstAt: sends[0]?.at ?? 0, lastAt: sends.at(-1)?.at ?? 0, count429: fake.count429, duplicates, missing, perSecond: Array.from(perSecond, (n) => n ?? 0), rssMb: process.memoryUsage().rss / 1e6 });
     }
   }
 });

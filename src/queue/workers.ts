@@ -84,6 +84,8 @@ export async function sendRespectingTelegram<T>(
   worker: Worker,
   send: () => Promise<T>,
   onBlocked: (description: string) => Promise<void>,
+  /** Told of a 429's wait before the queue pauses, e.g. to hold a pace shared with other queues. */
+  onRateLimited?: (retryAfterMs: number) => Promise<void>,
 ): Promise<T> {
   const observer = observers.get(worker);
   try {
@@ -95,6 +97,7 @@ export async function sendRespectingTelegram<T>(
     observer?.delivery(failure.kind === "rate_limited" ? "rate_limited" : failure.kind === "blocked" ? "blocked" : "failed");
     switch (failure.kind) {
       case "rate_limited":
+        await onRateLimited?.(failure.retryAfterMs);
         await worker.rateLimit(failure.retryAfterMs);
         throw Worker.RateLimitError();
       case "blocked":

@@ -7,7 +7,7 @@
  *        (queued), then enqueues one `send` job per chat in bulk with the id
  *        `bc-<broadcast>-<chat>`; the cursor is saved after each page, so a
  *        restart resumes where it stopped and re-enqueues nothing twice.
- *   send job (broadcast queue: global BullMQ limiter, our per-chat pace)
+ *   send job (broadcast queue: evenly spaced global slots and per-chat pace, pace.ts)
  *        claims its row queued → sending in one UPDATE, sends, records
  *        sent | failed | blocked with the message id or the error.
  *   progress job (reminders queue, every few seconds)
@@ -48,9 +48,10 @@ import type { Language } from "../../i18n.js";
 import type { Logger } from "../../log.js";
 import type { Queues } from "../../queue/queues.js";
 import { sendRespectingTelegram, type JobHandler } from "../../queue/workers.js";
+import { batched } from "../../db/batched.js";
 import { markChatBlocked } from "../users/users.js";
 import { audiencePage, countAudience } from "./audience.js";
-import { waitForChatSlot } from "./pace.js";
+import { holdSends, takeSendSlot } from "./pace.js";
 
 export interface EngineDeps {
   config: Config;
@@ -211,40 +212,81 @@ type Claim =
   | { outcome: "busy" }
   | { outcome: "missing" };
 
-/** queued (or stale sending) → sending, in one statement; a cancelled broadcast's row → cancelled. */
-async function claimDelivery(db: Database, broadcastId: number, chatId: number): Promise<Claim> {
-  const rows = await db.execute<{ status: DeliveryStatus; language: Language; content: BroadcastContent }>(sql`
-    update ${deliveries} d set
-      status = case when bc.status = 'cancelled' then 'cancelled' else 'sending' end,
-      attempts = d.attempts + case when bc.status = 'cancelled' then 0 else 1 end,
-      claimed_at = now(),
-      finished_at = case when bc.status = 'cancelled' then now() end
-    from ${broadcasts} bc
-    where bc.id = d.broadcast_id and d.broadcast_id = ${broadcastId} and d.chat_id = ${chatId}
-      and (d.status = 'queued' or (d.status = 'sending' and d.claimed_at < now() - make_interval(secs => ${SENDING_STALE_SECONDS})))
-    returning d.status, d.language, bc.content`);
-  const row = rows[0];
-  if (row) return row.status === "sending" ? { outcome: "claimed", language: row.language, content: row.content } : { outcome: "finished", status: row.status };
-  const [current] = await db
-    .select({ status: deliveries.status })
-    .from(deliveries)
-    .where(and(eq(deliveries.broadcastId, broadcastId), eq(deliveries.chatId, chatId)));
-  if (!current) return { outcome: "missing" };
-  return current.status === "sending" ? { outcome: "busy" } : { outcome: "finished", status: current.status };
+interface Settle {
+  status: DeliveryStatus;
+  messageId?: number;
+  error?: string;
 }
 
-async function settleDelivery(
-  db: Database,
-  broadcastId: number,
-  chatId: number,
-  result: { status: DeliveryStatus; messageId?: number; error?: string },
-): Promise<void> {
-  const finished = result.status !== "queued";
-  await db
-    .update(deliveries)
-    .set({ status: result.status, messageId: result.messageId ?? null, error: result.error?.slice(0, 500) ?? null, finishedAt: finished ? new Date() : null })
-    .where(and(eq(deliveries.broadcastId, broadcastId), eq(deliveries.chatId, chatId), eq(deliveries.status, "sending")));
+const rowKey = (broadcastId: number, chatId: number) => `${broadcastId}/${chatId}`;
+
+/**
+ * The delivery rows' two writes around every send, each carried with the
+ * other sends' of the moment in one statement (db/batched.ts): the claim
+ * before the send and the settlement after it. A caller still waits until
+ * its own row is written, so a row is claimed before its send and settled
+ * before its job completes, exactly as one statement per send would.
+ */
+export function deliveryRows(db: Database) {
+  /** queued (or stale sending) → sending; a cancelled broadcast's row → cancelled. */
+  const claim = batched<SendJob, Claim>(async (jobs) => {
+    const keys = [...new Map(jobs.map((j) => [rowKey(j.b, j.c), { b: j.b, c: j.c }])).values()];
+    const claimed = await db.execute<{ broadcast_id: number; chat_id: string; status: DeliveryStatus; language: Language; content: BroadcastContent }>(sql`
+      update ${deliveries} d set
+        status = case when bc.status = 'cancelled' then 'cancelled' else 'sending' end,
+        attempts = d.attempts + case when bc.status = 'cancelled' then 0 else 1 end,
+        claimed_at = now(),
+        finished_at = case when bc.status = 'cancelled' then now() end
+      from ${broadcasts} bc, jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(b int, c bigint)
+      where bc.id = d.broadcast_id and d.broadcast_id = k.b and d.chat_id = k.c
+        and (d.status = 'queued' or (d.status = 'sending' and d.claimed_at < now() - make_interval(secs => ${SENDING_STALE_SECONDS})))
+      returning d.broadcast_id, d.chat_id, d.status, d.language, bc.content`);
+    const won = new Map<string, Claim>();
+    for (const row of claimed) {
+      won.set(
+        rowKey(row.broadcast_id, Number(row.chat_id)),
+        row.status === "sending" ? { outcome: "claimed", language: row.language, content: row.content } : { outcome: "finished", status: row.status },
+      );
+    }
+    // Rows not claimed now: someone else holds them, they are finished, or they do not exist.
+    const others = keys.filter((k) => !won.has(rowKey(k.b, k.c)));
+    const current = new Map<string, DeliveryStatus>();
+    if (others.length > 0) {
+      const rows = await db.execute<{ broadcast_id: number; chat_id: string; status: DeliveryStatus }>(sql`
+        select d.broadcast_id, d.chat_id, d.status from ${deliveries} d
+        join jsonb_to_recordset(${JSON.stringify(others)}::jsonb) as k(b int, c bigint) on d.broadcast_id = k.b and d.chat_id = k.c`);
+      for (const row of rows) current.set(rowKey(row.broadcast_id, Number(row.chat_id)), row.status);
+    }
+    const given = new Set<string>();
+    return jobs.map((j): Claim => {
+      const key = rowKey(j.b, j.c);
+      const mine = won.get(key);
+      // Two jobs for one chat in one batch: the first has the row, the second finds it busy.
+      if (mine && !given.has(key)) {
+        given.add(key);
+        return mine;
+      }
+      const status = mine?.outcome === "claimed" ? "sending" : mine?.outcome === "finished" ? mine.status : current.get(key);
+      if (status === undefined) return { outcome: "missing" };
+      return status === "sending" ? { outcome: "busy" } : { outcome: "finished", status };
+    });
+  });
+
+  /** sending → the outcome (or back to queued for a retry), with the message id or the error. */
+  const settle = batched<SendJob & Settle, void>(async (results) => {
+    const rows = results.map((r) => ({ b: r.b, c: r.c, status: r.status, message_id: r.messageId ?? null, error: r.error?.slice(0, 500) ?? null }));
+    await db.execute(sql`
+      update ${deliveries} d set status = k.status, message_id = k.message_id, error = k.error,
+        finished_at = case when k.status = 'queued' then null else now() end
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as k(b int, c bigint, status text, message_id int, error text)
+      where d.broadcast_id = k.b and d.chat_id = k.c and d.status = 'sending'`);
+    return results.map(() => undefined);
+  });
+
+  return { claim, settle };
 }
+
+type DeliveryRows = ReturnType<typeof deliveryRows>;
 
 function sendContent(api: Api, chatId: number, message: BroadcastMessage, paid: boolean): Promise<Message> {
   const common = {
@@ -256,11 +298,12 @@ function sendContent(api: Api, chatId: number, message: BroadcastMessage, paid: 
     : api.sendMessage(chatId, message.text, { link_preview_options: { is_disabled: true }, ...common });
 }
 
-async function deliverOne(deps: EngineDeps, api: Api, job: Job, worker: Worker): Promise<unknown> {
+async function deliverOne(deps: EngineDeps, rows: DeliveryRows, api: Api, job: Job, worker: Worker): Promise<unknown> {
   const { db, redis, config } = deps;
-  const { b: broadcastId, c: chatId } = job.data as SendJob;
-  await waitForChatSlot(redis, config.REDIS_PREFIX, chatId);
-  const claim = await claimDelivery(db, broadcastId, chatId);
+  const send = job.data as SendJob;
+  const { b: broadcastId, c: chatId } = send;
+  await takeSendSlot(redis, config.REDIS_PREFIX, chatId, config.BROADCAST_RATE_PER_SECOND);
+  const claim = await rows.claim(send);
   if (claim.outcome === "missing") throw new UnrecoverableError(`no delivery row for broadcast ${broadcastId}, chat ${chatId}`);
   if (claim.outcome === "finished") return { status: claim.status, again: true };
   // Another attempt holds the row and may still be sending: try later (backoff).
@@ -276,28 +319,29 @@ async function deliverOne(deps: EngineDeps, api: Api, job: Job, worker: Worker):
         blocked = description;
         await markChatBlocked(db, chatId);
       },
+      (retryAfterMs) => holdSends(redis, config.REDIS_PREFIX, retryAfterMs),
     );
-    await settleDelivery(db, broadcastId, chatId, { status: "sent", messageId: sent.message_id });
+    await rows.settle({ ...send, status: "sent", messageId: sent.message_id });
     return { status: "sent", messageId: sent.message_id };
   } catch (err) {
     const error = err as Error;
     if (blocked !== undefined) {
       // 403: marked, never retried; the person is left out of later audiences until they write again.
-      await settleDelivery(db, broadcastId, chatId, { status: "blocked", error: blocked });
+      await rows.settle({ ...send, status: "blocked", error: blocked });
       return { status: "blocked" };
     }
     if (error instanceof UnrecoverableError) {
       // 400 chat not found, bad request: the reason is kept on the row.
-      await settleDelivery(db, broadcastId, chatId, { status: "failed", error: error.message });
+      await rows.settle({ ...send, status: "failed", error: error.message });
       return { status: "failed" };
     }
     if (error.name === "RateLimitError") {
       // 429: the whole queue waits retry_after (sendRespectingTelegram); this job goes back to waiting.
-      await settleDelivery(db, broadcastId, chatId, { status: "queued", error: "429 Too Many Requests" });
+      await rows.settle({ ...send, status: "queued", error: "429 Too Many Requests" });
       throw err;
     }
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    await settleDelivery(db, broadcastId, chatId, { status: lastAttempt ? "failed" : "queued", error: error.message });
+    await rows.settle({ ...send, status: lastAttempt ? "failed" : "queued", error: error.message });
     throw err;
   }
 }
@@ -429,8 +473,9 @@ export function broadcastJobHandlers(deps: EngineDeps, api: Api, render: Progres
   // Sends bypass the bot's auto-retry transformer: a 429 must reach
   // sendRespectingTelegram so the queue as a whole pauses for retry_after.
   const plainApi = new Api(api.token, { ...api.options, timeoutSeconds: SEND_TIMEOUT_MS / 1000 });
+  const rows = deliveryRows(deps.db);
   return {
-    broadcast: { send: ((job, worker) => deliverOne(deps, plainApi, job, worker)) as JobHandler },
+    broadcast: { send: ((job, worker) => deliverOne(deps, rows, plainApi, job, worker)) as JobHandler },
     reminders: {
       "broadcast-fanout": (async (job) => fanOut(deps, job.data as FanoutJob)) as JobHandler,
       "broadcast-progress": (async (job) => trackProgress(deps, api, render, job)) as JobHandler,
@@ -439,18 +484,18 @@ export function broadcastJobHandlers(deps: EngineDeps, api: Api, render: Progres
 }
 
 /**
- * The broadcast queue's pace: BullMQ's limiter (global across workers) at the
- * configured rate, cut into short windows (e.g. 5 per 200 ms for 25/s) so that
- * sends are spread over the second instead of leaving in one burst, which
- * Telegram's own one-second window would answer with 429s.
+ * The broadcast queue's worker settings. The pace itself is pace.ts (evenly
+ * spaced slots shared by all workers); BullMQ's limiter (also global) is only
+ * a ceiling a quarter above it, in short windows, so that a lost pace key
+ * cannot let a worker fetch sends in bursts, and so that a 429 can pause the
+ * whole queue (worker.rateLimit works through the limiter).
  */
 export function broadcastWorkerSettings(config: Config) {
   const rate = config.BROADCAST_RATE_PER_SECOND;
-  const limiter = smoothLimiter(rate);
   return {
-    limiter,
+    limiter: smoothLimiter(Math.ceil(rate * 1.25)),
     // Enough sends in flight to reach the rate with ~100 ms round trips to Telegram.
-    concurrency: Math.min(200, Math.max(10, Math.ceil(rate / 5))),
+    concurrency: Math.min(250, Math.max(10, Math.ceil(rate / 4))),
   };
 }
 
