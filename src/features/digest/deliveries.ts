@@ -11,7 +11,7 @@
  * see it in the table and send it with /digest). A duplicate in the group is
  * the worse failure for a council.
  */
-import { and, eq, isNotNull, lte, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import { InputFile, type Api } from "grammy";
 import type { Message } from "grammy/types";
 import type { Database } from "../../db/client.js";
@@ -41,9 +41,10 @@ export async function buildDigest(
   area: CouncilArea,
   periods: Periods,
   lang: Language,
-  options: { timeZone: string; sections?: DigestSections },
+  options: { timeZone: string; sections?: DigestSections; figures?: DigestFigures },
 ): Promise<Digest> {
-  const figures = await computeDigest(db, area, periods);
+  // The weekly run computes every council's figures in one pass and hands each job its own.
+  const figures = options.figures ?? (await computeDigest(db, area, periods));
   const sections = options.sections ? await options.sections(area, periods, lang) : [];
   return {
     figures,
@@ -53,8 +54,17 @@ export async function buildDigest(
 }
 
 export async function councilArea(db: Database, code: string): Promise<CouncilArea | undefined> {
-  const [area] = await db.select().from(areas).where(eq(areas.code, code)).limit(1);
-  return area && (area.level === "commune" || area.level === "district") ? area : undefined;
+  return (await councilAreas(db, [code]))[0];
+}
+
+/** The areas of these codes that can have a council (communes and districts). */
+export async function councilAreas(db: Database, codes: string[]): Promise<CouncilArea[]> {
+  if (codes.length === 0) return [];
+  return db
+    .select()
+    .from(areas)
+    .where(and(inArray(areas.code, codes), inArray(areas.level, ["commune", "district"])))
+    .orderBy(areas.code);
 }
 
 export async function deliveryFor(db: Database, councilAreaCode: string, periodKey: string): Promise<DigestDelivery | undefined> {
@@ -106,8 +116,8 @@ export interface DeliverOptions {
   sections?: DigestSections;
 }
 
-/** Sends the digest of `councilAreaCode` for `periods` to its group, once. */
-export async function deliverDigest(options: DeliverOptions, councilAreaCode: string, periods: Periods): Promise<DeliveryOutcome> {
+/** Sends the digest of `councilAreaCode` for `periods` to its group, once (with its figures when already computed). */
+export async function deliverDigest(options: DeliverOptions, councilAreaCode: string, periods: Periods, figures?: DigestFigures): Promise<DeliveryOutcome> {
   const { db, api, send } = options;
   const [council] = await db.select().from(councils).where(eq(councils.areaCode, councilAreaCode)).limit(1);
   if (!council?.groupChatId) return { sent: false, reason: "not_linked" };
@@ -125,7 +135,7 @@ export async function deliverDigest(options: DeliverOptions, councilAreaCode: st
   };
   try {
     const lang = council.language;
-    const digest = await buildDigest(db, area, periods, lang, { timeZone: options.timeZone, sections: options.sections });
+    const digest = await buildDigest(db, area, periods, lang, { timeZone: options.timeZone, sections: options.sections, figures });
     let textMessageId = row.textMessageId;
     if (textMessageId === null) {
       const message: Message = await send(() => api.sendMessage(chatId, digest.text), onBlocked);

@@ -2,8 +2,9 @@
  * The digest queue: a job scheduler fires "digest-run" on DIGEST_CRON in the
  * configured time zone; a run enqueues one "digest-council" job per linked
  * council (deterministic ids, so two runs of one period add each job once);
- * each council job sends through deliverDigest, which claims the period in
- * Postgres first. At start the last scheduled period is caught up, so a week
+ * the run computes every due council's figures in one pass (computeDigests)
+ * and gives each job its own; each council job sends through deliverDigest,
+ * which claims the period in Postgres first. At start the last scheduled period is caught up, so a week
  * missed while no worker ran is sent when one comes back.
  */
 import { UnrecoverableError, type Queue } from "bullmq";
@@ -13,7 +14,8 @@ import type { Database } from "../../db/client.js";
 import type { Logger } from "../../log.js";
 import type { Queues } from "../../queue/queues.js";
 import { sendRespectingTelegram, type JobHandler } from "../../queue/workers.js";
-import { councilsDue, deliverDigest, type DigestSections } from "./deliveries.js";
+import { computeDigests, type DigestFigures } from "./compute.js";
+import { councilAreas, councilsDue, deliverDigest, type DigestSections } from "./deliveries.js";
 import { lastFullWeek, lastScheduledRun, weekAndBefore } from "./period.js";
 
 export const DIGEST_SCHEDULER_ID = "weekly-digest";
@@ -34,6 +36,16 @@ interface RunData {
 }
 
 export const councilJobId = (areaCode: string, periodKey: string) => `digest-${areaCode}-${periodKey}`;
+
+/** Councils per pass when the run computes figures: bounds one query's memory and the jobs added at once. */
+export const DIGEST_RUN_BATCH = 500;
+
+interface CouncilJob {
+  areaCode: string;
+  periodKey: string;
+  /** Computed by the run; the periods are rebuilt from periodKey (dates do not survive JSON). */
+  figures?: Omit<DigestFigures, "periods">;
+}
 
 export async function enqueueCouncilDigest(queue: Queue, areaCode: string, periodKey: string): Promise<void> {
   await queue.add("digest-council", { areaCode, periodKey }, { jobId: councilJobId(areaCode, periodKey) });
@@ -63,15 +75,25 @@ export function digestJobHandlers(deps: DigestJobDeps, api: Api): Record<string,
       const periodKey = data.periodKey ?? lastFullWeek(now, config.TIMEZONE).current.key;
       const linkedBy = data.linkedBy ? new Date(data.linkedBy) : now;
       const due = await councilsDue(db, periodKey, linkedBy);
-      await queues.digest.addBulk(
-        due.map((c) => ({ name: "digest-council", data: { areaCode: c.areaCode, periodKey }, opts: { jobId: councilJobId(c.areaCode, periodKey) } })),
-      );
+      const periods = weekAndBefore(periodKey, config.TIMEZONE);
+      for (let i = 0; i < due.length; i += DIGEST_RUN_BATCH) {
+        const areas = await councilAreas(db, due.slice(i, i + DIGEST_RUN_BATCH).map((c) => c.areaCode));
+        const figures = await computeDigests(db, areas, periods);
+        await queues.digest.addBulk(
+          areas.map((area) => {
+            const { periods: _, ...own } = figures.get(area.code)!;
+            const data: CouncilJob = { areaCode: area.code, periodKey, figures: own };
+            return { name: "digest-council", data, opts: { jobId: councilJobId(area.code, periodKey) } };
+          }),
+        );
+      }
       log.info({ period: periodKey, councils: due.length }, "digest run");
       return { periodKey, councils: due.length };
     },
 
     "digest-council": async (job, worker) => {
-      const { areaCode, periodKey } = job.data as { areaCode: string; periodKey: string };
+      const { areaCode, periodKey, figures } = job.data as CouncilJob;
+      const periods = weekAndBefore(periodKey, config.TIMEZONE);
       return deliverDigest(
         {
           db,
@@ -82,7 +104,8 @@ export function digestJobHandlers(deps: DigestJobDeps, api: Api): Record<string,
           sections: deps.sections,
         },
         areaCode,
-        weekAndBefore(periodKey, config.TIMEZONE),
+        periods,
+        figures && { ...figures, periods },
       );
     },
   };

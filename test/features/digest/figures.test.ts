@@ -5,9 +5,9 @@
  */
 import { writeFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { computeDigest, type DigestFigures } from "../../../src/features/digest/compute.js";
+import { computeDigest, computeDigests, type DigestFigures } from "../../../src/features/digest/compute.js";
 import { digestChartSvg, renderDigestChart } from "../../../src/features/digest/chart.js";
-import { councilArea } from "../../../src/features/digest/deliveries.js";
+import { councilArea, councilAreas } from "../../../src/features/digest/deliveries.js";
 import { lastFullWeek } from "../../../src/features/digest/period.js";
 import { renderDigestText } from "../../../src/features/digest/render.js";
 import { communes, districts, seedSmallGazetteer } from "../../support/areas.js";
@@ -171,6 +171,34 @@ describe("digest figures", () => {
         expect(text).not.toMatch(/Sophea|Sokha|Private details/);
       }
     }
+  });
+
+  it("are the same when every council is computed in one pass (the weekly run) as one at a time", async () => {
+    const areas = await councilAreas(env.db, [communes.taPhou, communes.treas, districts.svayChek, communes.preaekChrey]);
+    const all = await computeDigests(env.db, areas, periods);
+    expect([...all.keys()].sort()).toEqual(areas.map((a) => a.code).sort());
+    expect(all.get(communes.taPhou)).toEqual(commune);
+    expect(all.get(districts.svayChek)).toEqual(district);
+    for (const area of areas) expect(all.get(area.code)).toEqual(await computeDigest(env.db, area, periods));
+    // A commune with no ratings or complaints at all still has its (empty) figures.
+    expect(all.get(communes.preaekChrey)).toMatchObject({ participation: { shown: false, n: 0 }, services: [], complaints: { new: 0, open: 0, topCategories: [] } });
+  });
+
+  it("count a person who rated in two communes of one district once in the district's digest", async () => {
+    // A later week, away from the seeded one: 2–8 February 2026. One woman rates in Ta Phou and in Treas,
+    // four men in Ta Phou: the district has 6 ratings from 5 people (1 woman).
+    const week = lastFullWeek(pp("2026-02-09 08:00"), tz);
+    const both = await seedUser(env.db);
+    for (const c of [communes.taPhou, communes.treas]) {
+      await seedRating(env.db, { service: "health_centre", commune: c, at: pp("2026-02-03 09:00"), by: both, scores: { attitude: 4 }, sex: "female" });
+    }
+    for (let i = 0; i < 4; i++) {
+      await seedRating(env.db, { service: "health_centre", commune: communes.taPhou, at: pp("2026-02-04 09:00"), by: await seedUser(env.db), scores: { attitude: 3 }, sex: "male" });
+    }
+    const figures = await computeDigests(env.db, await councilAreas(env.db, [districts.svayChek, communes.taPhou, communes.treas]), week);
+    expect(figures.get(districts.svayChek)!.participation).toMatchObject({ shown: true, value: { ratings: 6, raters: 5, women: 1 } });
+    expect(figures.get(communes.taPhou)!.participation).toMatchObject({ shown: true, value: { ratings: 5, raters: 5, women: 1 } });
+    expect(figures.get(communes.treas)!.participation).toEqual({ shown: false, n: 1 });
   });
 
   it("draw the chart as a PNG", () => {
