@@ -1,7 +1,7 @@
 /** The broadcast settings: defaults, the free-rate ceiling, and the limiter's short windows. */
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../../src/config.js";
-import { smoothLimiter } from "../../../src/features/broadcast/engine.js";
+import { broadcastWorkerSettings, chatsPerSendJob, smoothLimiter } from "../../../src/features/broadcast/engine.js";
 import { TEST_TOKEN } from "../../support/fake-telegram.js";
 
 describe("broadcast configuration", () => {
@@ -29,5 +29,14 @@ describe("broadcast configuration", () => {
     expect(smoothLimiter(25)).toEqual({ max: 5, duration: 200 });
     expect(smoothLimiter(1000)).toEqual({ max: 200, duration: 200 });
     expect(smoothLimiter(7)).toEqual({ max: 7, duration: 1000 });
+  });
+
+  it("groups a few chats per send job, more at higher rates, with enough jobs in flight for the rate", () => {
+    expect([1, 25, 30, 100, 1000].map(chatsPerSendJob)).toEqual([1, 2, 2, 5, 50]);
+    const paid = broadcastWorkerSettings(loadConfig({ BOT_TOKEN: TEST_TOKEN, BROADCAST_RATE_PER_SECOND: "1000", BROADCAST_ALLOW_PAID: "true" }));
+    // 250 sends in flight as 5 jobs of 50; BullMQ's ceiling a quarter above the rate (25 jobs/s, in 200 ms windows).
+    expect(paid).toEqual({ concurrency: 5, limiter: { max: 5, duration: 200 } });
+    const free = broadcastWorkerSettings(loadConfig({ BOT_TOKEN: TEST_TOKEN }));
+    expect(free.concurrency * chatsPerSendJob(25)).toBeGreaterThanOrEqual(10);
   });
 });

@@ -94,3 +94,33 @@ describe("behind a long backlog", () => {
     expect(calls).toHaveLength(3);
   }, 40_000);
 });
+
+describe("a send job of many chats", () => {
+  it("one chat's passing failure retries the job; the others are not sent again and everyone gets one message", async () => {
+    const people = Array.from({ length: 12 }, () => {
+      const user = fast.fake.newUser();
+      fast.fake.addPrivateChat(user);
+      return user;
+    });
+    await env.db.insert(users).values(people.map((u) => ({ telegramId: u.id, communeCode: "081203", language: "en" as const })));
+    // At 1000/s the 12 chats share one job; the first send meets a 502, one chat is blocked.
+    fast.fake.block(people[5]!.id);
+    fast.fake.failNext("sendMessage", 502, "Bad Gateway");
+    const b = await startBroadcast(deps, { kind: "announcement", content: message("one job, many chats"), audience: { kind: "citizens", areaCodes: ["081203"] } });
+    const s = await eventually(async () => {
+      const summary = await broadcastSummary(env.db, b.id);
+      expect(summary!.pending).toBe(0);
+      return summary!;
+    }, 20_000);
+    expect(s).toMatchObject({ total: 12, sent: 11, blocked: 1, failed: 0 });
+    const calls = fast.fake.callsTo("sendMessage").filter((c) => c.params.text === "one job, many chats");
+    // 12 first tries (one refused with 502, one blocked), then the refused chat once more.
+    expect(calls).toHaveLength(13);
+    for (const p of people) {
+      const got = fast.fake.chatMessages(p.id).filter((m) => m.text === "one job, many chats").length;
+      expect(got).toBe(p.id === people[5]!.id ? 0 : 1);
+    }
+    const blockedTries = calls.filter((c) => Number(c.params.chat_id) === people[5]!.id);
+    expect(blockedTries).toHaveLength(1);
+  }, 30_000);
+});
