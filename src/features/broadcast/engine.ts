@@ -6,7 +6,7 @@
  *        pages the audience by keyset, writes one `deliveries` row per chat
  *        (queued), then enqueues `send` jobs in bulk, each for a few chats
  *        (more at higher rates: chatsPerSendJob), with the id
- *        `bc-<broadcast>-<first chat>`; the cursor is saved after each page,
+ *        `bc-<broadcast>-k<first recipient's key>`; the cursor is saved after each page,
  *        so a restart resumes where it stopped and re-enqueues nothing twice.
  *   send job (broadcast queue: evenly spaced global slots and per-chat pace, pace.ts)
  *        for each of its chats: claims the row queued → sending, sends,
@@ -87,8 +87,13 @@ const sendJobOptions: JobsOptions = {
 };
 const controlJobOptions: JobsOptions = { attempts: 8, backoff: { type: "exponential", delay: 1_000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86_400 } };
 
-/** A send job's id: the broadcast and its first chat (one chat for older jobs and heals). */
-export const sendJobId = (broadcastId: number, chatId: number) => `bc-${broadcastId}-${chatId}`;
+/**
+ * A send job's id: the broadcast and where its chats start, as the fan-out's
+ * keyset key ("k…", a users or councils row) or, for a heal, the first
+ * delivery row ("h…"). Never a chat id: job ids reach the logs, and a
+ * private chat's id is the person's Telegram id.
+ */
+const sendJobId = (broadcastId: number, start: string) => `bc-${broadcastId}-${start}`;
 
 /**
  * Chats per send job: one job's overhead (two Redis scripts, a BullMQ
@@ -99,12 +104,13 @@ export function chatsPerSendJob(ratePerSecond: number): number {
   return Math.min(50, Math.max(1, Math.ceil(ratePerSecond / 20)));
 }
 
-/** The send jobs for these chats of a broadcast, `perJob` chats each. */
-function sendJobs(broadcastId: number, chatIds: number[], perJob: number) {
+/** The send jobs for these chats of a broadcast, `perJob` chats each, each named after its first chat's `start`. */
+function sendJobs(broadcastId: number, chats: { chatId: number; start: string }[], perJob: number) {
   const jobs = [];
-  for (let i = 0; i < chatIds.length; i += perJob) {
-    const chats = chatIds.slice(i, i + perJob);
-    jobs.push({ name: "send", data: { b: broadcastId, c: chats } satisfies SendJob, opts: { ...sendJobOptions, jobId: sendJobId(broadcastId, chats[0]!) } });
+  for (let i = 0; i < chats.length; i += perJob) {
+    const part = chats.slice(i, i + perJob);
+    const data: SendJob = { b: broadcastId, c: part.map((p) => p.chatId) };
+    jobs.push({ name: "send", data, opts: { ...sendJobOptions, jobId: sendJobId(broadcastId, part[0]!.start) } });
   }
   return jobs;
 }
@@ -210,7 +216,8 @@ async function fanOut(deps: EngineDeps, { broadcastId, deferral = 0 }: FanoutJob
         insert into ${deliveries} (broadcast_id, chat_id, user_id, language)
         select ${broadcastId}, k.c, k.u, k.l from jsonb_to_recordset(${page}::jsonb) as k(c bigint, u int, l text)
         on conflict do nothing`);
-      await queues.broadcast.addBulk(sendJobs(broadcastId, recipients.map((r) => r.chatId), chatsPerSendJob(deps.config.BROADCAST_RATE_PER_SECOND)));
+      const chats = recipients.map((r) => ({ chatId: r.chatId, start: `k${r.key}` }));
+      await queues.broadcast.addBulk(sendJobs(broadcastId, chats, chatsPerSendJob(deps.config.BROADCAST_RATE_PER_SECOND)));
       cursor = recipients[recipients.length - 1]!.key;
     }
     const done = recipients.length < FANOUT_BATCH;
@@ -498,7 +505,7 @@ async function trackProgress(deps: EngineDeps, api: Api, render: ProgressText, j
 async function healBroadcast(deps: EngineDeps, broadcast: Broadcast): Promise<void> {
   const { db, queues, log } = deps;
   const pending = await db
-    .select({ chatId: deliveries.chatId })
+    .select({ id: deliveries.id, chatId: deliveries.chatId })
     .from(deliveries)
     .where(
       and(
@@ -509,7 +516,8 @@ async function healBroadcast(deps: EngineDeps, broadcast: Broadcast): Promise<vo
     .limit(FANOUT_BATCH);
   if (pending.length > 0) {
     log.warn({ broadcast: broadcast.id, rows: pending.length }, "broadcast stalled; enqueueing its pending deliveries again");
-    await queues.broadcast.addBulk(sendJobs(broadcast.id, pending.map((r) => r.chatId), chatsPerSendJob(deps.config.BROADCAST_RATE_PER_SECOND)));
+    const chats = pending.map((r) => ({ chatId: r.chatId, start: `h${r.id}` }));
+    await queues.broadcast.addBulk(sendJobs(broadcast.id, chats, chatsPerSendJob(deps.config.BROADCAST_RATE_PER_SECOND)));
   }
   if (!broadcast.fanoutDone) {
     await queues.reminders.add("broadcast-fanout", { broadcastId: broadcast.id }, { ...controlJobOptions, jobId: fanoutJobId(broadcast.id, broadcast.fanoutCursor) });

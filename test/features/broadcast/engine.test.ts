@@ -6,7 +6,7 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { broadcasts, deliveries, users } from "../../../src/db/schema/index.js";
-import { broadcastSummary, sendJobId, startBroadcast, type EngineDeps } from "../../../src/features/broadcast/engine.js";
+import { broadcastSummary, startBroadcast, type EngineDeps } from "../../../src/features/broadcast/engine.js";
 import { communes, seedSmallGazetteer } from "../../support/areas.js";
 import { useTestEnvironment } from "../../support/env.js";
 import { createHarness, eventually, type Harness, type Person } from "../../support/harness.js";
@@ -113,7 +113,7 @@ describe("crash leftovers", () => {
       { broadcastId: b!.id, chatId: done.id, language: "km", status: "sent", attempts: 1, messageId: 7, finishedAt: new Date() },
     ]);
     for (const chat of [stale.id, done.id, done.id]) {
-      await h.app.queues.broadcast.add("send", { b: b!.id, c: chat }, { jobId: `${sendJobId(b!.id, chat)}-again-${Math.random()}` });
+      await h.app.queues.broadcast.add("send", { b: b!.id, c: chat }, { jobId: `bc-${b!.id}-again-${Math.random()}` });
     }
     await eventually(async () => {
       const rows = await env.db.select().from(deliveries).where(eq(deliveries.broadcastId, b!.id));
