@@ -128,6 +128,24 @@ describe("citizens' monthly results", () => {
     expect(() => env.config({ RESULTS_CRON: "0 9 1 * *" })).toThrow(/RESULTS_CRON: must be a cron pattern of six fields/);
   });
 
+  it("cover calendar months or quarters in Phnom Penh time, each against the one before", () => {
+    const pp = (local: string) => new Date(`${local}+07:00`);
+    const january = resultsPeriodBefore("month", pp("2027-02-01T09:00:00"), tz);
+    expect(january.label).toBe("2027-01");
+    expect(january.periods.current.start).toEqual(pp("2027-01-01T00:00:00"));
+    expect(january.periods.current.end).toEqual(pp("2027-02-01T00:00:00"));
+    expect(january.periods.previous.start).toEqual(pp("2026-12-01T00:00:00"));
+    expect(formatMonths(january.periods.current.start, january.periods.current.end, "km", tz)).toBe("ខែមករា ឆ្នាំ២០២៧");
+    const q3 = resultsPeriodBefore("quarter", pp("2026-10-01T09:00:00"), tz);
+    expect(q3.label).toBe("2026-Q3");
+    expect(q3.periods.previous.start).toEqual(pp("2026-04-01T00:00:00"));
+    expect(formatMonths(q3.periods.current.start, q3.periods.current.end, "en", tz)).toBe("July–September 2026");
+    expect(formatMonths(q3.periods.current.start, q3.periods.current.end, "km", tz)).toBe("ខែកក្កដា–កញ្ញា ឆ្នាំ២០២៦");
+    // Midnight in Phnom Penh ends the month; a run a minute before it reports on the month before.
+    expect(resultsPeriodBefore("month", pp("2026-12-01T00:00:00"), tz).label).toBe("2026-11");
+    expect(resultsPeriodBefore("month", pp("2026-11-30T23:59:00"), tz).label).toBe("2026-10");
+  });
+
   it("reach exactly the commune's participants, in their language, once across two workers and a restart", async () => {
     // Two workers start together; each catches up the month just ended.
     const h2 = await createHarness(env, {}, { fake: h1.fake });
