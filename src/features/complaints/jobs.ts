@@ -105,7 +105,7 @@ async function areaOf(db: Database, code: string | null): Promise<Area | undefin
 async function citizenOf(db: Database, complaint: Complaint) {
   if (!complaint.userId) return undefined;
   const [user] = await db.select().from(users).where(eq(users.id, complaint.userId));
-  return user?.telegramId ? { telegramId: user.telegramId, lang: asLanguage(user.language) } : undefined;
+  return user?.telegramId ? { telegramId: user.telegramId, lang: asLanguage(user.language), blocked: user.blockedBot } : undefined;
 }
 
 /** The council's group the complaint sits in now, when its message is there. */
@@ -250,12 +250,11 @@ export function complaintJobHandlers(deps: ComplaintJobDeps, api: Api): Record<s
       const current = await complaintById(db, complaintId);
       if (!current || !followedUpStatuses.includes(current.status)) return { skipped: "not resolved" };
       if (current.followUpAskedAt) return { skipped: "already asked" };
-      const author = current.userId ? (await db.select().from(users).where(eq(users.id, current.userId)))[0] : undefined;
-      if (!author?.telegramId || author.blockedBot) return { skipped: "author gone" };
+      const author = await citizenOf(db, current);
+      if (!author || author.blocked) return { skipped: "author gone" };
       const claim = await claimFollowUp(db, complaintId);
       if (!claim) return { skipped: "already asked" };
-      const lang = asLanguage(author.language);
-      const { text, keyboard } = await followUpQuestion(db, claim.complaint, lang);
+      const { text, keyboard } = await followUpQuestion(db, claim.complaint, author.lang);
       try {
         await sendToCitizen(worker, author.telegramId, text, keyboard);
       } catch (err) {
