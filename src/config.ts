@@ -54,6 +54,8 @@ const isSixFieldCron = (pattern: string) => {
   }
 };
 
+const defaultResultsCron = { month: "0 0 9 1 * *", quarter: "0 0 9 1 1,4,7,10 *" } as const;
+
 const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/mati";
 
 const schema = z
@@ -85,6 +87,11 @@ const schema = z
       .string()
       .refine(isSixFieldCron, 'must be a cron pattern of six fields, seconds first, e.g. "0 0 8 * * 1" (Monday 08:00)')
       .default("0 0 8 * * 1"),
+    RESULTS_PERIOD: z.enum(["month", "quarter"], { error: "must be month or quarter" }).default("month"),
+    RESULTS_CRON: z
+      .string()
+      .refine(isSixFieldCron, 'must be a cron pattern of six fields, seconds first, e.g. "0 0 9 1 * *" (the 1st of the month, 09:00)')
+      .optional(),
     ROLE: z.enum(["all", "bot", "worker"], { error: "must be all, bot or worker" }).default("all"),
     BROADCAST_RATE_PER_SECOND: z.coerce
       .number({ error: "must be a number of messages per second" })
@@ -101,7 +108,9 @@ const schema = z
     OPEN_DATA_RATE_LIMIT_PER_MINUTE: z.coerce.number({ error: "must be a number" }).int().min(1).default(60),
     /** Behind a reverse proxy: take the client's address from X-Forwarded-For (for the open-data rate limit). */
     TRUST_PROXY: z.enum(["true", "false"], { error: "must be true or false" }).default("false").transform((v) => v === "true"),
-  });
+  })
+  // Without RESULTS_CRON, citizens' results go out at 09:00 on the first day after each period.
+  .transform((config) => ({ ...config, RESULTS_CRON: config.RESULTS_CRON ?? defaultResultsCron[config.RESULTS_PERIOD] }));
 
 /** Rules across settings; checked even when single settings are wrong, so every problem is listed at once. */
 function crossFieldProblems(env: Record<string, string | undefined>): string[] {

@@ -150,6 +150,23 @@ export function formatTime(date: Date, lang: Language, timeZone: string): string
   return `ម៉ោង ${toKhmerDigits(`${h12}:${mm}`)} ${khmerPeriod(w.hour)}`;
 }
 
+const englishMonths = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/**
+ * The calendar months from `start` to `end` (exclusive): "November 2026" /
+ * "ខែវិច្ឆិកា ឆ្នាំ២០២៦"; several: "October–December 2026" / "ខែតុលា–ធ្នូ ឆ្នាំ២០២៦".
+ */
+export function formatMonths(start: Date, end: Date, lang: Language, timeZone: string): string {
+  const first = wallClock(start, timeZone);
+  const last = wallClock(new Date(end.getTime() - 1), timeZone);
+  const name = (w: WallClock) => (lang === "km" ? khmerMonths[w.month - 1]! : englishMonths[w.month - 1]!);
+  const year = (w: WallClock) => (lang === "km" ? `ឆ្នាំ${toKhmerDigits(String(w.year))}` : String(w.year));
+  const month = lang === "km" ? "ខែ" : "";
+  if (first.year === last.year && first.month === last.month) return `${month}${name(first)} ${year(first)}`;
+  if (first.year === last.year) return `${month}${name(first)}–${name(last)} ${year(last)}`;
+  return `${month}${name(first)} ${year(first)} – ${month}${name(last)} ${year(last)}`;
+}
+
 export function formatDateTime(date: Date, lang: Language, timeZone: string): string {
   return lang === "en"
     ? `${formatDate(date, lang, timeZone)}, ${formatTime(date, lang, timeZone)}`

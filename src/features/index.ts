@@ -7,7 +7,7 @@ import type { Feature } from "../bot/feature.js";
 export { CommandMenus };
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
-import { formatDateTime, type Language } from "../i18n.js";
+import { formatDateTime, translator, type Language } from "../i18n.js";
 import type { Logger } from "../log.js";
 import type { Queues } from "../queue/queues.js";
 import type { JobHandlers } from "../queue/workers.js";
@@ -33,6 +33,7 @@ import { forumsFeature } from "./forums/index.js";
 import { forumTitle } from "./forums/messages.js";
 import { forumJobHandlers } from "./forums/jobs.js";
 import type { WorkerOptions } from "../queue/workers.js";
+import { resultsFeature, resultsJobs, scheduleResults, type ResultsOptions } from "./results/index.js";
 
 /** What features are built from: no globals, everything passed in. */
 export interface FeatureDeps {
@@ -61,8 +62,9 @@ export function allFeatures(deps: FeatureDeps): Feature[] {
     volunteersFeature(deps),
     forumsFeature(deps),
     broadcastFeature(deps),
-    settingsFeature(deps.db),
+    settingsFeature(deps.db, { resultsPeriod: deps.config.RESULTS_PERIOD }),
     digestFeature(deps, digestOptions(deps)),
+    resultsFeature(deps),
     exportsFeature(deps),
     onboardingFeature({ db: deps.db, features: () => features }),
   );
@@ -79,7 +81,7 @@ export function allJobHandlers(deps: FeatureDeps, api: Api): JobHandlers {
   const engine = broadcastJobHandlers(deps, api, renderProgress);
   return {
     notify: { ...notifyHandlers(deps.db, api), ...complaintsJobHandlers(deps, api) },
-    digest: digestJobs(deps, api, digestOptions(deps)),
+    digest: { ...digestJobs(deps, api, digestOptions(deps)), ...resultsJobs(deps, resultsOptions(deps)) },
     broadcast: { ...engine.broadcast },
     reminders: { ...engine.reminders, ...forumJobHandlers(deps) },
     exports: exportsJobHandlers({ db: deps.db, timeZone: deps.config.TIMEZONE, uploadLimit: uploadLimitOf(deps.config.TELEGRAM_API_ROOT) }, api),
@@ -100,9 +102,25 @@ function digestOptions(deps: FeatureDeps): DigestOptions {
   };
 }
 
-/** Scheduled work that starts with the workers: the weekly digest (and its catch-up). */
+/**
+ * What other features add to citizens' results, in this order: the next
+ * forum for the commune (none: no line).
+ */
+function resultsOptions(deps: FeatureDeps): ResultsOptions {
+  return {
+    lines: async (commune, _period, lang) => {
+      const [next] = await upcomingForumsInArea(deps.db, commune.code, new Date(), 1);
+      if (!next) return [];
+      const when = formatDateTime(next.startsAt, lang, deps.config.TIMEZONE);
+      return [translator(lang)("results.next_forum", { title: forumTitle(next, lang), when, venue: next.venue })];
+    },
+  };
+}
+
+/** Scheduled work that starts with the workers: the weekly digest, citizens' results (and their catch-up). */
 export async function startSchedules(deps: FeatureDeps): Promise<void> {
   await scheduleDigests(deps, digestOptions(deps));
+  await scheduleResults(deps, resultsOptions(deps));
 }
 
 /** Per-queue pace and parallelism (the broadcast queue's rate comes from config). */

@@ -37,6 +37,10 @@ export const complaints = pgTable(
     groupMessageId: integer("group_message_id"),
     /** Set once the "not acknowledged in time" reminder went out (it goes out once). */
     overdueNotifiedAt: timestamp("overdue_notified_at", { withTimezone: true }),
+    /** When the author was asked, 4 weeks after the resolution, whether it is still fixed (asked once). */
+    followUpAskedAt: timestamp("follow_up_asked_at", { withTimezone: true }),
+    /** When the author answered that question ("yes" recorded as an event, "no" reopened it). */
+    followUpAnsweredAt: timestamp("follow_up_answered_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -49,7 +53,8 @@ export const complaints = pgTable(
 
 export type Complaint = typeof complaints.$inferSelect;
 
-export const complaintEventKinds = ["status", "question", "answer", "info", "overdue"] as const;
+/** `follow_up`: the author was asked whether it is still fixed; `still_fixed`: they said yes. */
+export const complaintEventKinds = ["status", "question", "answer", "info", "overdue", "follow_up", "still_fixed"] as const;
 export type ComplaintEventKind = (typeof complaintEventKinds)[number];
 export type ComplaintActorKind = "citizen" | "council" | "system";
 

@@ -26,6 +26,8 @@ export const users = pgTable(
     communeCode: varchar("commune_code", { length: 8 }).references(() => areas.code),
     role: text("role").$type<UserRole>().notNull().default("citizen"),
     announcements: boolean("announcements").notNull().default(true),
+    /** The summary of their commune's results after each period (monthly by default), to those who took part. */
+    communeResults: boolean("commune_results").notNull().default(true),
     /** When the person agreed to the privacy notice (null: not yet, or never). */
     consentedAt: timestamp("consented_at", { withTimezone: true }),
     /** When onboarding finished: /start then shows the main menu instead of the first steps. */

@@ -10,7 +10,7 @@
  */
 import { and, asc, count, eq, gt, inArray, isNotNull, like, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
-import { councils, deliveries, broadcasts, forumRsvps, users, type AudienceSpec } from "../../db/schema/index.js";
+import { complaints, councils, deliveries, broadcasts, forumRsvps, ratings, users, type AudienceSpec } from "../../db/schema/index.js";
 import { asLanguage, type Language } from "../../i18n.js";
 
 export interface Recipient {
@@ -80,6 +80,31 @@ function councilGroupsWhere(spec: { areaCodes: string[] }): SQL | undefined {
   return and(isNotNull(councils.groupChatId), inAreas);
 }
 
+/**
+ * Who took part where in [from, to): (user_id, commune_code) of everyone who
+ * rated a service there (a rating that still counts: not superseded) or filed
+ * a complaint there, anonymous or not (an anonymous complainant is still a
+ * citizen Mati may write to privately; the council never learns who). The
+ * commune results' audience, and the communes that get results at all.
+ */
+export function participation(period: { from: string; to: string }): SQL {
+  const from = sql`${period.from}::timestamptz`;
+  const to = sql`${period.to}::timestamptz`;
+  return sql`(
+    select ${ratings.raterUserId} as user_id, ${ratings.communeCode} as commune_code from ${ratings}
+    where ${ratings.raterUserId} is not null and ${ratings.supersededAt} is null and ${ratings.createdAt} >= ${from} and ${ratings.createdAt} < ${to}
+    union
+    select ${complaints.userId}, ${complaints.communeCode} from ${complaints}
+    where ${complaints.userId} is not null and ${complaints.createdAt} >= ${from} and ${complaints.createdAt} < ${to}
+  )`;
+}
+
+/** Participants of the commune in the period who can be written to and want its results. */
+function participantsWhere(spec: { communeCode: string; from: string; to: string }): SQL | undefined {
+  const took = sql`select p.user_id from ${participation(spec)} p where p.commune_code = ${spec.communeCode}`;
+  return and(reachable, eq(users.communeResults, true), db_in(took));
+}
+
 function db_in(subquery: SQL): SQL {
   return sql`${users.id} in (${subquery})`;
 }
@@ -96,6 +121,10 @@ const audienceSources: { [K in AudienceSpec["kind"]]: AudienceSource<Extract<Aud
   forum_followers: {
     page: (db, spec, after, limit) => pageOfUsers(db, followersWhere(spec), after, limit),
     count: (db, spec) => countUsers(db, followersWhere(spec)),
+  },
+  commune_participants: {
+    page: (db, spec, after, limit) => pageOfUsers(db, participantsWhere(spec), after, limit),
+    count: (db, spec) => countUsers(db, participantsWhere(spec)),
   },
   council_groups: {
     page: async (db, spec, after, limit) => {

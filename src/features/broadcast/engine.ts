@@ -37,10 +37,11 @@ import type { Message } from "grammy/types";
 import { UnrecoverableError, Worker, type Job, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "../../config.js";
-import type { Database } from "../../db/client.js";
+import type { Database, DatabaseOrTransaction } from "../../db/client.js";
 import {
   broadcasts,
   deliveries,
+  users,
   type AudienceSpec,
   type Broadcast,
   type BroadcastContent,
@@ -185,6 +186,20 @@ export async function attachProgress(db: Database, broadcastId: number, progress
 /** Stops a broadcast: rows not yet sent end as "cancelled" (a cancelled forum's reminders, say). */
 export async function cancelBroadcast(db: Database, broadcastId: number): Promise<void> {
   await db.update(broadcasts).set({ status: "cancelled" }).where(and(eq(broadcasts.id, broadcastId), eq(broadcasts.status, "sending")));
+}
+
+/**
+ * /forget: a person's delivery rows say which chat received what (a
+ * commune's results tell that they took part there), so they go; a send
+ * still queued for them finds no row and sends nothing. The live-progress
+ * target of a staff member's broadcasts is their chat: it is cleared.
+ */
+export async function forgetDeliveriesOf(tx: DatabaseOrTransaction, userId: number): Promise<void> {
+  await tx.delete(deliveries).where(eq(deliveries.userId, userId));
+  await tx
+    .update(broadcasts)
+    .set({ progressChatId: null, progressMessageId: null })
+    .where(sql`${broadcasts.progressChatId} = (select ${users.telegramId} from ${users} where ${users.id} = ${userId})`);
 }
 
 // ── Fan-out ─────────────────────────────────────────────────────────────────

@@ -12,7 +12,7 @@ import { hasRole } from "../users/users.js";
 import { areaLabel } from "./area-search.js";
 import { askAreas } from "./area-step.js";
 import { audienceFor, countAudience, staffAudienceChoices, type StaffAudienceChoice } from "./audience.js";
-import { attachProgress, startBroadcast } from "./engine.js";
+import { attachProgress, forgetDeliveriesOf, startBroadcast } from "./engine.js";
 
 export const TEXT_LIMIT = 4096;
 export const CAPTION_LIMIT = 1024;
@@ -89,6 +89,7 @@ export function broadcastFeature(deps: FeatureDeps): Feature {
 
   return {
     name: "broadcast",
+    onForget: forgetDeliveriesOf,
     conversations: { broadcast: broadcastConversation },
     composer,
     commands: [{ command: "broadcast", descriptionKey: "broadcast.cmd_broadcast", scope: "private", minRole: "staff" }],

@@ -13,7 +13,7 @@ import type { Queues } from "../../queue/queues.js";
 import type { Area } from "../councils/councils.js";
 import { communeAndDistrict, complaintById, complaintHistory, complaintsOf } from "./complaints.js";
 import { enqueueTellCouncil } from "./jobs.js";
-import { canDo, finished, transitionComplaint } from "./lifecycle.js";
+import { canDo, finished, followUpOpen, recordStillFixed, transitionComplaint } from "./lifecycle.js";
 import { age, complaintFields, historyLine, statusLabel } from "./render.js";
 
 export function citizenComposer(deps: { db: Database; queues: Queues; timeZone: string }): Composer<MatiContext> {
@@ -93,6 +93,30 @@ export function citizenComposer(deps: { db: Database; queues: Queues; timeZone: 
     }
   });
 
+  // The follow-up question, 4 weeks after a resolution: still fixed, or the problem is back.
+  dm.callbackQuery(/^fu:(y|n):(\d{1,9})$/, async (ctx) => {
+    const [, answer, rawId] = ctx.match;
+    const complaint = await own(ctx, Number(rawId));
+    if (!complaint) return;
+    if (complaint.followUpAnsweredAt) return ctx.answerCallbackQuery({ text: ctx.t("complaints.follow_up_already") });
+    if (!complaint.followUpAskedAt) return ctx.answerCallbackQuery({ text: ctx.t("common.button_expired") });
+    if (!followUpOpen(complaint)) return refuse(ctx, complaint);
+    if (answer === "n") {
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageReplyMarkup().catch(() => {});
+      await ctx.conversation.enter("complaint-note", complaint.id, "follow_up");
+      return;
+    }
+    const done = await recordStillFixed(db, { complaintId: complaint.id, actor: { kind: "citizen", userId: ctx.user!.id } });
+    if (!done.ok) {
+      if (done.reason === "already_answered") return ctx.answerCallbackQuery({ text: ctx.t("complaints.follow_up_already") });
+      return refuse(ctx, done.complaint ?? complaint);
+    }
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageReplyMarkup().catch(() => {});
+    await ctx.reply(ctx.t("complaints.follow_up_thanks", { reference: complaint.reference }));
+  });
+
   return composer;
 }
 
@@ -120,7 +144,8 @@ export async function complaintDetail(db: Database, c: Complaint, lang: Language
     ...events.map((e) => historyLine(e, councilAreas, lang, t, timeZone)),
   ];
   const keyboard = new InlineKeyboard();
-  if (canDo("confirm", c.status)) keyboard.text(t("complaints.button_solved"), `mc:ok:${c.id}`).text(t("complaints.button_not_solved"), `mc:re:${c.id}`).row();
+  if (followUpOpen(c)) keyboard.text(t("complaints.button_still_fixed"), `fu:y:${c.id}`).text(t("complaints.button_broken_again"), `fu:n:${c.id}`).row();
+  else if (canDo("confirm", c.status)) keyboard.text(t("complaints.button_solved"), `mc:ok:${c.id}`).text(t("complaints.button_not_solved"), `mc:re:${c.id}`).row();
   if (!finished.includes(c.status)) keyboard.text(t("complaints.button_add_info"), `mc:add:${c.id}`).row();
   keyboard.text(t("complaints.button_back_list"), "mc:list");
   return { text: lines.join("\n").slice(0, 4000), keyboard };

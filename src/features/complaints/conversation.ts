@@ -208,14 +208,15 @@ export function complainConversation(deps: ConversationDeps) {
   };
 }
 
-export type NotePurpose = "answer" | "info" | "reopen";
+/** "follow_up": why a resolved problem is back, answering the 4-week follow-up question (reopens). */
+export type NotePurpose = "answer" | "info" | "reopen" | "follow_up";
 
 /** One note about an existing complaint, entered from a button (complaint id and purpose as arguments). */
 export function complaintNoteConversation(deps: ConversationDeps) {
   const { db, queues } = deps;
   return async function complaintNote(conversation: MatiConversation, ctx: Ctx, complaintId: number, purpose: NotePurpose) {
     const user = ctx.user;
-    if (!user || !["answer", "info", "reopen"].includes(purpose)) return;
+    if (!user || !["answer", "info", "reopen", "follow_up"].includes(purpose)) return;
     const reference = await conversation.external(async () => {
       const c = await complaintById(db, complaintId);
       return c && c.userId === user.id ? c.reference : null;
@@ -229,14 +230,15 @@ export function complaintNoteConversation(deps: ConversationDeps) {
     const outcome = await conversation.external(async () => {
       const actor = { kind: "citizen" as const, userId: user.id };
       const done =
-        purpose === "reopen"
-          ? await transitionComplaint(db, { complaintId, action: "reopen", actor, note: text })
+        purpose === "reopen" || purpose === "follow_up"
+          ? await transitionComplaint(db, { complaintId, action: "reopen", actor, note: text, answersFollowUp: purpose === "follow_up" })
           : await addComplaintNote(db, { complaintId, kind: purpose, actor, text });
-      if (!done.ok) return { ok: false as const, status: done.complaint?.status ?? null };
+      if (!done.ok) return { ok: false as const, status: done.complaint?.status ?? null, answered: done.reason === "already_answered" };
       await enqueueTellCouncil(queues, done.event.id);
       return { ok: true as const };
     });
-    if (outcome.ok) await ctx.reply(ctx.t(purpose === "reopen" ? "complaints.reopened" : "complaints.note_sent", { reference }));
+    if (outcome.ok) await ctx.reply(ctx.t(purpose === "answer" || purpose === "info" ? "complaints.note_sent" : "complaints.reopened", { reference }));
+    else if (outcome.answered) await ctx.reply(ctx.t("complaints.follow_up_already"));
     else if (outcome.status) await ctx.reply(ctx.t("complaints.refused_not_allowed", { status: ctx.t(`complaints.status.${outcome.status}`) }));
     else await ctx.reply(ctx.t("complaints.not_found"));
   };

@@ -14,7 +14,7 @@ import type { Queues } from "../../queue/queues.js";
 import { areaByCode, councilByGroup } from "../councils/councils.js";
 import { isGroupMember } from "../councils/membership.js";
 import { complaintById } from "./complaints.js";
-import { cancelOverdueCheck, councilView, enqueueDelivery, enqueueTellCitizen, idPart } from "./jobs.js";
+import { cancelOverdueCheck, councilView, enqueueDelivery, enqueueTellCitizen, idPart, scheduleFollowUp } from "./jobs.js";
 import { addComplaintNote, canDo, finished, transitionComplaint, type CouncilAction, type CouncilActor, type Refusal } from "./lifecycle.js";
 import { councilKeyboard, councilMessage, markupOrNone, notOursKeyboard, statusLabel } from "./render.js";
 
@@ -51,10 +51,11 @@ export function councilComposer(deps: { db: Database; redis: Redis; queues: Queu
         ? ctx.t("complaints.g_refuse_no_forward")
         : ctx.t("complaints.g_refuse_not_yours");
 
-  /** After a council's move: citizen told (through the queue), reminder dropped once answered. */
+  /** After a council's move: citizen told (through the queue), reminder dropped once answered, a resolution followed up. */
   const afterMove = async (before: Complaint, after: Complaint, eventId: number) => {
     await enqueueTellCitizen(queues, eventId);
     if (before.status === "new") await cancelOverdueCheck(queues, after.id);
+    if (after.status === "resolved") await scheduleFollowUp(queues, after.id);
     if (after.status === "forwarded") await enqueueDelivery(queues, after.id, `fwd-${eventId}`);
   };
 

@@ -5,23 +5,27 @@
  * the overdue reminder with its escalation to the district. Every job loads
  * the current state when it runs, so a late or repeated job does no harm.
  */
+import { UnrecoverableError } from "bullmq";
 import type { Api } from "grammy";
 import { InlineKeyboard } from "grammy";
 import type { Redis } from "ioredis";
 import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { areas, complaints, users, type Complaint, type ComplaintEvent, type Council } from "../../db/schema/index.js";
-import { asLanguage, translator, type Language } from "../../i18n.js";
+import { asLanguage, formatNumber, translator, type Language } from "../../i18n.js";
+import { complaintCategoryKey } from "../catalogue/complaint-categories.js";
 import type { Queues } from "../../queue/queues.js";
 import { sendRespectingTelegram, type JobHandler } from "../../queue/workers.js";
 import { enqueueMessage } from "../notify/jobs.js";
 import { markChatBlocked } from "../users/users.js";
 import { councilForArea, councilName, unlinkGroup, type Area } from "../councils/councils.js";
 import { communeAndDistrict, complaintById, councilToReach, eventById, lastCouncilStatusEvent } from "./complaints.js";
-import { claimOverdueReminder, finished } from "./lifecycle.js";
-import { age, councilKeyboard, councilMessage, markupOrNone, type CouncilView } from "./render.js";
+import { claimFollowUp, claimOverdueReminder, finished, followedUpStatuses, releaseFollowUp } from "./lifecycle.js";
+import { age, councilKeyboard, councilMessage, followUpKeyboard, markupOrNone, type CouncilView } from "./render.js";
 
 export const OVERDUE_AFTER_MS = 7 * 86_400_000;
+/** How long after a council marks a complaint resolved its author is asked whether it is still fixed. */
+export const FOLLOW_UP_AFTER_MS = 28 * 86_400_000;
 
 export interface ComplaintJobDeps {
   db: Database;
@@ -65,6 +69,20 @@ export async function cancelOverdueCheck(queues: Queues, complaintId: number): P
   await queues.notify.remove(overdueJobId(complaintId)).catch(() => 0);
 }
 
+function followUpJobId(complaintId: number): string {
+  return `complaint-${complaintId}-followup`;
+}
+
+/**
+ * The one "is it still fixed?" question, FOLLOW_UP_AFTER_MS after the
+ * resolution; a later resolution (after a reopen) replaces the earlier job.
+ * Tests pass a short delay.
+ */
+export async function scheduleFollowUp(queues: Queues, complaintId: number, delayMs = FOLLOW_UP_AFTER_MS): Promise<void> {
+  await queues.notify.remove(followUpJobId(complaintId)).catch(() => 0);
+  await queues.notify.add("complaint-follow-up", { complaintId }, { jobId: followUpJobId(complaintId), delay: delayMs });
+}
+
 // ── Shared reading ─────────────────────────────────────────────────────────
 
 export async function councilView(db: Database, complaint: Complaint): Promise<CouncilView> {
@@ -87,7 +105,7 @@ async function areaOf(db: Database, code: string | null): Promise<Area | undefin
 async function citizenOf(db: Database, complaint: Complaint) {
   if (!complaint.userId) return undefined;
   const [user] = await db.select().from(users).where(eq(users.id, complaint.userId));
-  return user?.telegramId ? { telegramId: user.telegramId, lang: asLanguage(user.language) } : undefined;
+  return user?.telegramId ? { telegramId: user.telegramId, lang: asLanguage(user.language), blocked: user.blockedBot } : undefined;
 }
 
 /** The council's group the complaint sits in now, when its message is there. */
@@ -227,6 +245,26 @@ export function complaintJobHandlers(deps: ComplaintJobDeps, api: Api): Record<s
       );
     },
 
+    "complaint-follow-up": async (job, worker) => {
+      const { complaintId } = job.data as { complaintId: number };
+      const current = await complaintById(db, complaintId);
+      if (!current || !followedUpStatuses.includes(current.status)) return { skipped: "not resolved" };
+      if (current.followUpAskedAt) return { skipped: "already asked" };
+      const author = await citizenOf(db, current);
+      if (!author || author.blocked) return { skipped: "author gone" };
+      const claim = await claimFollowUp(db, complaintId);
+      if (!claim) return { skipped: "already asked" };
+      const { text, keyboard } = await followUpQuestion(db, claim.complaint, author.lang);
+      try {
+        await sendToCitizen(worker, author.telegramId, text, keyboard);
+      } catch (err) {
+        // A passing failure (429, 5xx, network): the retry asks. Blocked or refused for good: asked, unheard.
+        if (!(err instanceof UnrecoverableError)) await releaseFollowUp(db, claim);
+        throw err;
+      }
+      return { asked: true };
+    },
+
     "complaint-overdue": async (job) => {
       const { complaintId } = job.data as { complaintId: number };
       const current = await complaintById(db, complaintId);
@@ -261,6 +299,21 @@ export function complaintJobHandlers(deps: ComplaintJobDeps, api: Api): Record<s
       );
       return { reminded: true, escalated: true };
     },
+  };
+}
+
+/** "Four weeks ago the council said … was resolved. Is it still fixed?" with Yes / No (callback data fu:y|n:<id>). */
+export async function followUpQuestion(db: Database, complaint: Complaint, lang: Language): Promise<{ text: string; keyboard: InlineKeyboard }> {
+  const t = translator(lang);
+  const area = await areaOf(db, complaint.councilAreaCode);
+  return {
+    text: t("complaints.follow_up_question", {
+      weeks: formatNumber(Math.round(FOLLOW_UP_AFTER_MS / (7 * 86_400_000)), lang),
+      council: area ? councilName(area, lang) : t("complaints.the_council"),
+      reference: complaint.reference,
+      category: t(complaintCategoryKey(complaint.category)),
+    }),
+    keyboard: followUpKeyboard(complaint, t),
   };
 }
 

@@ -97,6 +97,11 @@ export function councilKeyboard(c: Pick<Complaint, "id" | "status">, t: Translat
   return kb;
 }
 
+/** The follow-up question's answers: still fixed, or the problem is back. */
+export function followUpKeyboard(c: Pick<Complaint, "id">, t: Translate): InlineKeyboard {
+  return new InlineKeyboard().text(t("complaints.button_still_fixed"), `fu:y:${c.id}`).row().text(t("complaints.button_broken_again"), `fu:n:${c.id}`);
+}
+
 /** "Not our responsibility": forward up (commune councils only) or close with a reason. */
 export function notOursKeyboard(c: Pick<Complaint, "id" | "status">, canForward: boolean, t: Translate): InlineKeyboard {
   const kb = new InlineKeyboard();
@@ -124,6 +129,12 @@ export function historyLine(e: ComplaintEvent, councils: Map<string, Area>, lang
       break;
     case "overdue":
       what = t("complaints.ev_overdue");
+      break;
+    case "follow_up":
+      what = t("complaints.ev_follow_up");
+      break;
+    case "still_fixed":
+      what = t("complaints.ev_still_fixed");
       break;
     default:
       if (e.toStatus === "new") what = t("complaints.ev_sent");

@@ -5,9 +5,10 @@
  */
 import { InlineKeyboard } from "grammy";
 import type { BroadcastContent, Forum, RsvpAnswer } from "../../db/schema/index.js";
-import { formatDate, formatTime, formatNumber, languages, translator, type Language } from "../../i18n.js";
+import { formatDate, formatTime, formatNumber, translator, type Language } from "../../i18n.js";
 import { describeOffset } from "./time.js";
 import { forumTypeKey } from "./catalogue.js";
+import { perLanguage } from "../broadcast/content.js";
 
 export interface AreaName {
   code: string;
@@ -60,15 +61,6 @@ export function rsvpKeyboard(forumId: number, lang: Language, chosen?: RsvpAnswe
     keyboard.text(answer === chosen ? `✅ ${label}` : label, `f:rsvp:${forumId}:${answerCode[answer]}`);
   }
   return keyboard;
-}
-
-function perLanguage(build: (lang: Language) => { text: string; keyboard?: InlineKeyboard }): BroadcastContent {
-  return Object.fromEntries(
-    languages.map((lang) => {
-      const { text, keyboard } = build(lang);
-      return [lang, { text: text.slice(0, 4096), ...(keyboard ? { replyMarkup: { inline_keyboard: keyboard.inline_keyboard } } : {}) }];
-    }),
-  ) as BroadcastContent;
 }
 
 /** The same content without its buttons (for council groups). */

@@ -49,6 +49,11 @@ export async function setAnnouncements(db: Database, userId: number, on: boolean
   await db.update(users).set({ announcements: on, updatedAt: new Date() }).where(eq(users.id, userId));
 }
 
+/** Whether the person gets the summary of their commune's results after each period. */
+export async function setCommuneResults(db: Database, userId: number, on: boolean): Promise<void> {
+  await db.update(users).set({ communeResults: on, updatedAt: new Date() }).where(eq(users.id, userId));
+}
+
 /** A transaction handed to each feature's forget hook. */
 export type ForgetTransaction = DatabaseTransaction;
 export type ForgetHook = (tx: ForgetTransaction, userId: number) => Promise<void>;
@@ -75,6 +80,7 @@ export async function forgetPerson(db: Database, userId: number, hooks: readonly
         communeCode: null,
         role: "citizen",
         announcements: false,
+        communeResults: false,
         blockedBot: false,
         consentedAt: null,
         onboardedAt: null,

@@ -1,10 +1,10 @@
 /**
  * /settings: language, where the person lives, their optional profile, and
- * whether they get news of forums. One screen, edited in place; the place and
+ * whether they get news of forums and the results of their commune. One screen, edited in place; the place and
  * the profile are short conversations on that same screen.
  *
  * Callback data: menu:settings (main-menu entry), st:home, st:lang,
- * st:lang:km|en, st:news:on|off, st:place, st:prof.
+ * st:lang:km|en, st:news:on|off, st:res:on|off, st:place, st:prof.
  */
 import { Composer, InlineKeyboard } from "grammy";
 import type { MatiContext, MatiConversation, MatiConversationContext } from "../../bot/context.js";
@@ -15,7 +15,7 @@ import { placeName } from "../areas/names.js";
 import { pickCommune } from "../areas/picker.js";
 import { communeOfPerson, setCommuneOfPerson } from "../areas/residence.js";
 import { languageKeyboard } from "../onboarding/flow.js";
-import { findPerson, profileOf, setAnnouncements } from "../onboarding/person.js";
+import { findPerson, profileOf, setAnnouncements, setCommuneResults } from "../onboarding/person.js";
 import { askProfile, profileSummary } from "../onboarding/profile.js";
 import { showScreen, type ScreenContent } from "../ui/screen.js";
 import { setUserLanguage } from "../users/users.js";
@@ -29,6 +29,12 @@ interface SettingsView {
   place: string | undefined;
   profile: string;
   announcements: boolean;
+  communeResults: boolean;
+}
+
+export interface SettingsOptions {
+  /** How often citizens' results go out (RESULTS_PERIOD), for the line that names them. */
+  resultsPeriod?: "month" | "quarter";
 }
 
 async function loadView(db: Database, userId: number, lang: Language, t: Translate): Promise<SettingsView | undefined> {
@@ -40,10 +46,11 @@ async function loadView(db: Database, userId: number, lang: Language, t: Transla
     place: commune ? placeName(commune, lang) : undefined,
     profile: profileSummary(profileOf(person), t),
     announcements: person.announcements,
+    communeResults: person.communeResults,
   };
 }
 
-function settingsScreen(view: SettingsView, t: Translate, note?: string): ScreenContent {
+function settingsScreen(view: SettingsView, t: Translate, options: SettingsOptions, note?: string): ScreenContent {
   const lines = [
     t("settings.title"),
     "",
@@ -51,6 +58,7 @@ function settingsScreen(view: SettingsView, t: Translate, note?: string): Screen
     t("settings.place", { value: view.place ?? t("settings.not_given") }),
     t("settings.profile", { value: view.profile || t("settings.not_given") }),
     t("settings.announcements", { value: t(view.announcements ? "settings.on" : "settings.off") }),
+    t(options.resultsPeriod === "quarter" ? "settings.results_quarter" : "settings.results_month", { value: t(view.communeResults ? "settings.on" : "settings.off") }),
   ];
   if (note) lines.unshift(note, "");
   const keyboard = new InlineKeyboard()
@@ -60,18 +68,20 @@ function settingsScreen(view: SettingsView, t: Translate, note?: string): Screen
     .text(t("settings.btn_profile"), "st:prof")
     .text(t(view.announcements ? "settings.btn_news_off" : "settings.btn_news_on"), view.announcements ? "st:news:off" : "st:news:on")
     .row()
+    .text(t(view.communeResults ? "settings.btn_results_off" : "settings.btn_results_on"), view.communeResults ? "st:res:off" : "st:res:on")
+    .row()
     .text(t("onboarding.menu_back"), "menu:home");
   return { text: lines.join("\n"), keyboard };
 }
 
-export function settingsFeature(db: Database): Feature {
+export function settingsFeature(db: Database, options: SettingsOptions = {}): Feature {
   const composer = new Composer<MatiContext>();
   const privateChat = composer.chatType("private");
 
   const screenFor = async (userId: number, lang: Language, note?: string) => {
     const t = translator(lang);
     const view = await loadView(db, userId, lang, t);
-    return view ? settingsScreen(view, t, note) : undefined;
+    return view ? settingsScreen(view, t, options, note) : undefined;
   };
 
   privateChat.command("settings", async (ctx) => {
@@ -109,8 +119,9 @@ export function settingsFeature(db: Database): Feature {
     await ctx.editMessageText(screen.text, { reply_markup: screen.keyboard });
   });
 
-  settingsButtons.callbackQuery(/^st:news:(on|off)$/, async (ctx) => {
-    await setAnnouncements(db, ctx.user!.id, ctx.match[1] === "on");
+  settingsButtons.callbackQuery(/^st:(news|res):(on|off)$/, async (ctx) => {
+    const set = ctx.match[1] === "news" ? setAnnouncements : setCommuneResults;
+    await set(db, ctx.user!.id, ctx.match[2] === "on");
     await ctx.answerCallbackQuery({ text: ctx.t("settings.saved") });
     const screen = (await screenFor(ctx.user!.id, ctx.lang))!;
     await ctx.editMessageText(screen.text, { reply_markup: screen.keyboard });
@@ -143,7 +154,7 @@ export function settingsFeature(db: Database): Feature {
     const t = translator(lang);
     // Plain data out of `external` (it is stored as JSON); the keyboard is built here.
     const view = await conversation.external(() => loadView(db, userId, lang, t));
-    if (view) await showScreen(ctx, messageId, settingsScreen(view, t, t("settings.saved")));
+    if (view) await showScreen(ctx, messageId, settingsScreen(view, t, options, t("settings.saved")));
   }
 
   return {

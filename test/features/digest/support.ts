@@ -52,14 +52,25 @@ export const interview = () => randomUUID();
 let nextReference = 1;
 export async function seedComplaint(
   db: Database,
-  c: { commune: string; council: string; category: string; status: ComplaintStatus; at: Date; events?: { to: ComplaintStatus; at: Date }[] },
+  c: {
+    commune: string;
+    council: string;
+    category: string;
+    status: ComplaintStatus;
+    at: Date;
+    events?: { to: ComplaintStatus; at: Date }[];
+    /** The author's user id (none: nobody to write to), and whether they filed anonymously. */
+    by?: number;
+    anonymous?: boolean;
+  },
 ): Promise<number> {
   const [row] = await db
     .insert(complaints)
     .values({
       reference: `MT-2026-${String(nextReference++).padStart(6, "0")}-${Math.random().toString(36).slice(2, 6)}`.slice(0, 20),
-      anonymous: false,
-      reporterName: "Sokha",
+      userId: c.by ?? null,
+      anonymous: c.anonymous ?? false,
+      reporterName: c.anonymous ? null : "Sokha",
       communeCode: c.commune,
       councilAreaCode: c.council,
       category: c.category,
