@@ -33,6 +33,7 @@ import { forumsFeature } from "./forums/index.js";
 import { forumTitle } from "./forums/messages.js";
 import { forumJobHandlers } from "./forums/jobs.js";
 import type { WorkerOptions } from "../queue/workers.js";
+import { commitmentDigestSections, commitmentsFeature, commitmentsJobHandlers, postWaitingCommitments } from "./commitments/index.js";
 
 /** What features are built from: no globals, everything passed in. */
 export interface FeatureDeps {
@@ -54,12 +55,19 @@ export function allFeatures(deps: FeatureDeps): Feature[] {
   // Onboarding builds the main menu from every feature's entries and calls
   // every feature's forget hook: it reads this list when it needs it.
   features.push(
-    councilsFeature(deps, { onLinked: deliverWaitingComplaints(deps) }),
+    councilsFeature(deps, {
+      // Complaints waiting for the council are counted in the group's welcome; open commitments are posted too.
+      onLinked: async (council) => {
+        await postWaitingCommitments(deps.queues, deps.db, council);
+        return deliverWaitingComplaints(deps)(council);
+      },
+    }),
     complaintsFeature(deps),
     ratingFeature(deps),
     rolesFeature(deps),
     volunteersFeature(deps),
     forumsFeature(deps),
+    commitmentsFeature(deps),
     broadcastFeature(deps),
     settingsFeature(deps.db),
     digestFeature(deps, digestOptions(deps)),
@@ -77,25 +85,27 @@ export function groupLanguageLookup(deps: FeatureDeps): (chatId: number) => Prom
 
 export function allJobHandlers(deps: FeatureDeps, api: Api): JobHandlers {
   const engine = broadcastJobHandlers(deps, api, renderProgress);
+  const commitments = commitmentsJobHandlers(deps, api);
   return {
-    notify: { ...notifyHandlers(deps.db, api), ...complaintsJobHandlers(deps, api) },
+    notify: { ...notifyHandlers(deps.db, api), ...complaintsJobHandlers(deps, api), ...commitments.notify },
     digest: digestJobs(deps, api, digestOptions(deps)),
     broadcast: { ...engine.broadcast },
-    reminders: { ...engine.reminders, ...forumJobHandlers(deps) },
+    reminders: { ...engine.reminders, ...forumJobHandlers(deps), ...commitments.reminders },
     exports: exportsJobHandlers({ db: deps.db, timeZone: deps.config.TIMEZONE, uploadLimit: uploadLimitOf(deps.config.TELEGRAM_API_ROOT) }, api),
   };
 }
 
 /**
  * What other features add to council digests: the forums coming up in the
- * council's area (the section is left out when there are none).
+ * council's area, and its commitments (overdue, due soon, done with the
+ * citizens' verification). Sections with nothing in them are left out.
  */
 function digestOptions(deps: FeatureDeps): DigestOptions {
   return {
     sections: async (area, _periods, lang) => {
       const upcoming = await upcomingForumsInArea(deps.db, area.code);
       const lines = upcoming.map((forum) => `${forumTitle(forum, lang)}: ${formatDateTime(forum.startsAt, lang, deps.config.TIMEZONE)}, ${forum.venue}`);
-      return [{ heading: "upcoming", lines }];
+      return [{ heading: "upcoming", lines }, ...(await commitmentDigestSections(deps.db, area.code, lang, deps.config.TIMEZONE))];
     },
   };
 }

@@ -17,9 +17,10 @@ export type AudienceSpec =
   | { kind: "citizens"; areaCodes: string[] }
   | { kind: "forum_rsvp"; forumId: number; answers: string[] }
   | { kind: "forum_followers"; forumId: number }
-  | { kind: "council_groups"; areaCodes: string[] };
+  | { kind: "council_groups"; areaCodes: string[] }
+  | { kind: "commitment_verifiers"; commitmentId: number };
 
-export const broadcastKinds = ["announcement", "forum_announcement", "forum_reminder", "forum_update", "forum_cancel"] as const;
+export const broadcastKinds = ["announcement", "forum_announcement", "forum_reminder", "forum_update", "forum_cancel", "commitment_verification"] as const;
 export type BroadcastKind = (typeof broadcastKinds)[number];
 export const broadcastStatuses = ["sending", "done", "cancelled"] as const;
 export type BroadcastStatus = (typeof broadcastStatuses)[number];

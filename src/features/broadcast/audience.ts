@@ -10,7 +10,7 @@
  */
 import { and, asc, count, eq, gt, inArray, isNotNull, like, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
-import { councils, deliveries, broadcasts, forumRsvps, users, type AudienceSpec } from "../../db/schema/index.js";
+import { commitments, councils, deliveries, broadcasts, forumCheckins, forumRsvps, ratings, users, type AudienceSpec } from "../../db/schema/index.js";
 import { asLanguage, type Language } from "../../i18n.js";
 
 export interface Recipient {
@@ -80,6 +80,22 @@ function councilGroupsWhere(spec: { areaCodes: string[] }): SQL | undefined {
   return and(isNotNull(councils.groupChatId), inAreas);
 }
 
+/**
+ * The citizens asked whether a commitment really happened: people whose
+ * commune lies in the commitment's area and who rated its service there, or
+ * checked in at its forum. Asked whatever their announcements setting (it is
+ * about what they said, not news), like forum followers.
+ */
+function verifiersWhere(spec: { commitmentId: number }): SQL | undefined {
+  const c = sql`(select ${commitments.areaCode} from ${commitments} where ${commitments.id} = ${spec.commitmentId})`;
+  const rated = sql`select ${ratings.raterUserId} from ${ratings}, ${commitments}
+    where ${commitments.id} = ${spec.commitmentId} and ${ratings.service} = ${commitments.serviceKey}
+      and ${ratings.communeCode} like ${commitments.areaCode} || '%' and ${ratings.raterUserId} is not null`;
+  const attended = sql`select ${forumCheckins.userId} from ${forumCheckins}, ${commitments}
+    where ${commitments.id} = ${spec.commitmentId} and ${forumCheckins.forumId} = ${commitments.forumId} and ${forumCheckins.userId} is not null`;
+  return and(reachable, sql`${users.communeCode} like ${c} || '%'`, or(db_in(rated), db_in(attended)));
+}
+
 function db_in(subquery: SQL): SQL {
   return sql`${users.id} in (${subquery})`;
 }
@@ -96,6 +112,10 @@ const audienceSources: { [K in AudienceSpec["kind"]]: AudienceSource<Extract<Aud
   forum_followers: {
     page: (db, spec, after, limit) => pageOfUsers(db, followersWhere(spec), after, limit),
     count: (db, spec) => countUsers(db, followersWhere(spec)),
+  },
+  commitment_verifiers: {
+    page: (db, spec, after, limit) => pageOfUsers(db, verifiersWhere(spec), after, limit),
+    count: (db, spec) => countUsers(db, verifiersWhere(spec)),
   },
   council_groups: {
     page: async (db, spec, after, limit) => {
