@@ -97,7 +97,8 @@ export function commitmentConversations(deps: CommitmentDeps) {
       else if (a.code.length === 4) codes.add(a.code);
     }
     const found: Area[] = [];
-    for (const code of [...codes].sort()) {
+    // The nearest council first: communes, then districts.
+    for (const code of [...codes].sort((a, b) => b.length - a.length || a.localeCompare(b))) {
       const area = await areaByCode(db, code);
       if (area) found.push(area);
     }
