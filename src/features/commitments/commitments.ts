@@ -226,7 +226,7 @@ export interface Tally {
   no: number;
   /** At least MIN_RATINGS_SHOWN answers: the figures may be shown. */
   shown: boolean;
-  /** People asked (delivered), for "12 of 40 answered". */
+  /** People asked, for "fewer than 5 answers so far (40 asked)". */
   asked: number;
 }
 
@@ -238,11 +238,8 @@ export async function verificationTally(db: Database, commitmentId: number): Pro
     .groupBy(commitmentVerifications.answer);
   const by = Object.fromEntries(rows.map((r) => [r.answer, r.n])) as Partial<Record<VerificationAnswer, number>>;
   const answered = rows.reduce((s, r) => s + r.n, 0);
-  const [asked] = await db
-    .select({ n: count() })
-    .from(deliveries)
-    .innerJoin(broadcasts, eq(broadcasts.id, deliveries.broadcastId))
-    .where(and(eq(broadcasts.dedupeKey, verificationKey(commitmentId)), eq(deliveries.status, "sent")));
+  // The people the question set out to reach (counted when it started; sends follow at Telegram's pace).
+  const [asked] = await db.select({ n: broadcasts.estimatedTotal }).from(broadcasts).where(eq(broadcasts.dedupeKey, verificationKey(commitmentId)));
   return { answered, yes: by.yes ?? 0, partly: by.partly ?? 0, no: by.no ?? 0, shown: answered >= MIN_RATINGS_SHOWN, asked: asked?.n ?? 0 };
 }
 

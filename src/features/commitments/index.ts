@@ -17,7 +17,7 @@ import type { PhotoSize } from "grammy/types";
 import type { MatiContext } from "../../bot/context.js";
 import type { Feature } from "../../bot/feature.js";
 import type { Council } from "../../db/schema/index.js";
-import { formatNumber, translator } from "../../i18n.js";
+import { translator } from "../../i18n.js";
 import type { JobHandler } from "../../queue/workers.js";
 import { idPart } from "../complaints/jobs.js";
 import { areaByCode, councilByGroup, councilName } from "../councils/councils.js";
@@ -37,7 +37,7 @@ import {
   type CommitmentActor,
 } from "./commitments.js";
 import { CHANGE_COMMITMENT_DUE, commitmentConversations, RECORD_COMMITMENT } from "./conversation.js";
-import { afterDone, commitmentJobHandlers, refreshAtMilestone } from "./jobs.js";
+import { commitmentJobHandlers, enqueueDone, refreshAtMilestone } from "./jobs.js";
 import { commitmentView, councilKeyboard, councilMessage, listLine, staffDetail, statusText, verificationCode, verificationKeyboard } from "./render.js";
 
 export { postWaitingCommitments } from "./jobs.js";
@@ -189,13 +189,9 @@ export function commitmentsFeature(deps: FeatureDeps): Feature {
       return void (await ctx.answerCallbackQuery({ text: ctx.t("commitments.g_not_allowed", { status: now }) }));
     }
     await ctx.answerCallbackQuery({ text: ctx.t("commitments.g_ok_toast", { status: statusText(moved.commitment.status, ctx.t) }) });
-    if (moved.commitment.status === "done") {
-      const { asked } = await afterDone(deps, moved.commitment, ctx.from.first_name);
-      await ctx.reply(ctx.t("commitments.g_done_asked", { reference: moved.commitment.reference, asked: formatNumber(asked, ctx.lang) }), {
-        reply_parameters: { message_id: moved.commitment.groupMessageId!, allow_sending_without_reply: true },
-      });
-    }
     await refreshMessage(ctx, moved.commitment.id);
+    // Asking the citizens goes through the queue: it happens even if this process stops now.
+    if (moved.commitment.status === "done") await enqueueDone(deps.queues, moved.commitment.id, ctx.from.first_name);
   });
 
   // A member's reply to the photo prompt (privacy mode lets the bot see replies to its own messages).

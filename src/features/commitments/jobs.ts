@@ -160,6 +160,11 @@ async function recorderOf(deps: CommitmentDeps, commitment: Commitment) {
   return user?.telegramId ? { telegramId: user.telegramId, lang: asLanguage(user.language) } : undefined;
 }
 
+/** The council said done: the citizens are asked (afterDone) by the notify queue's commitment-done, once. */
+export async function enqueueDone(queues: Queues, commitmentId: number, councilMember: string): Promise<void> {
+  await queues.notify.add("commitment-done", { commitmentId, councilMember }, { jobId: `commitment-${commitmentId}-done` });
+}
+
 /** A new answer made the count reach a milestone: the council's message shows the new figures. */
 export async function refreshAtMilestone(queues: Queues, commitmentId: number, answered: number): Promise<void> {
   if (!TALLY_MILESTONES.includes(answered)) return;
@@ -190,6 +195,29 @@ export function commitmentJobHandlers(deps: CommitmentDeps, api: Api): { notify:
         );
         await recordPosting(db, commitment.id, chatId, sent.message_id);
         return { chatId, messageId: sent.message_id };
+      },
+
+      "commitment-done": async (job) => {
+        const { commitmentId, councilMember } = job.data as { commitmentId: number; councilMember: string };
+        const commitment = await commitmentById(db, commitmentId);
+        if (!commitment || commitment.status !== "done") return { skipped: true };
+        const { asked } = await afterDone(deps, commitment, councilMember);
+        const council = await postedCouncil(deps, commitment);
+        if (council) {
+          const t = translator(council.language);
+          await enqueueMessage(
+            deps.queues,
+            {
+              chatId: council.groupChatId!,
+              text: t("commitments.g_done_asked", { reference: commitment.reference, asked: formatNumber(asked, council.language) }),
+              replyToMessageId: commitment.groupMessageId!,
+            },
+            `commitment-${commitment.id}-done-group`,
+          );
+          // The message now says how many were asked.
+          await deps.queues.notify.add("commitment-refresh", { commitmentId }, { jobId: `commitment-${commitmentId}-refresh-done` });
+        }
+        return { asked };
       },
 
       "commitment-refresh": async (job) => {

@@ -68,7 +68,7 @@ export function statusText(status: Commitment["status"], t: Translate): string {
 export function tallyText(tally: Tally, lang: Language): string {
   const t = translator(lang);
   const n = (v: number) => formatNumber(v, lang);
-  if (!tally.shown) return t("commitments.tally_withheld", { min: n(MIN_RATINGS_SHOWN), asked: n(tally.asked) });
+  if (!tally.shown) return tally.asked > 0 ? t("commitments.tally_withheld", { min: n(MIN_RATINGS_SHOWN), asked: n(tally.asked) }) : t("commitments.tally_withheld_plain", { min: n(MIN_RATINGS_SHOWN) });
   return t("commitments.tally", { answered: n(tally.answered), yes: n(tally.yes), partly: n(tally.partly), no: n(tally.no) });
 }
 
