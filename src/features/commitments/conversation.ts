@@ -21,11 +21,10 @@ import { services, serviceNameKey } from "../catalogue/services.js";
 import { areaByCode, councilByGroup, councilName, findCouncilAreas, linkedCouncilForArea } from "../councils/councils.js";
 import { forumAreaNames, getForum } from "../forums/forums.js";
 import { forumTitle } from "../forums/messages.js";
-import { enqueueMessage } from "../notify/jobs.js";
 import { choose, hint, settle } from "../ui/buttons.js";
 import { responsibleBodies } from "./catalogue.js";
 import { changeDueDate, commitmentById, createCommitment, type CommitmentActor } from "./commitments.js";
-import { enqueuePosting, scheduleCommitmentReminders, type CommitmentDeps } from "./jobs.js";
+import { enqueuePosting, replyInGroup, scheduleCommitmentReminders, type CommitmentDeps } from "./jobs.js";
 import { dueText } from "./render.js";
 import { monthsAhead, parseDueDate } from "./schedule.js";
 
@@ -284,16 +283,9 @@ export function commitmentConversations(deps: CommitmentDeps) {
       await scheduleCommitmentReminders(queues, change.commitment, tz);
       const council = await linkedCouncilForArea(db, change.commitment.councilAreaCode);
       if (council && change.commitment.groupChatId === council.groupChatId && change.commitment.groupMessageId) {
-        const gt = translator(council.language);
-        await enqueueMessage(
-          queues,
-          {
-            chatId: council.groupChatId!,
-            text: gt("commitments.g_due_changed", { reference: change.commitment.reference, date: dueText(dueOn, council.language, tz), before: dueText(change.previous, council.language, tz) }),
-            replyToMessageId: change.commitment.groupMessageId,
-          },
-          `commitment-${commitmentId}-due-changed-${dueOn}`,
-        );
+        const lang = council.language;
+        const text = translator(lang)("commitments.g_due_changed", { reference: change.commitment.reference, date: dueText(dueOn, lang, tz), before: dueText(change.previous, lang, tz) });
+        await replyInGroup(queues, council, change.commitment, text, `due-changed-${dueOn}`);
         await queues.notify.add("commitment-refresh", { commitmentId }, { jobId: `commitment-${commitmentId}-refresh-due-${dueOn}` });
       }
       return "ok" as const;

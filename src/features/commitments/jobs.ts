@@ -22,7 +22,7 @@ import { startBroadcast, type EngineDeps } from "../broadcast/engine.js";
 import { idPart } from "../complaints/jobs.js";
 import { councilForArea, councilName, unlinkGroup } from "../councils/councils.js";
 import { describeOffset } from "../forums/time.js";
-import { enqueueMessage } from "../notify/jobs.js";
+import { enqueueMessage, type MessageJob } from "../notify/jobs.js";
 import { dueReminderOffsets, TALLY_MILESTONES } from "./catalogue.js";
 import { commitmentById, commitmentsAwaitingGroup, evidencePhotos, recordPosting, verificationClosesAt, verificationKey } from "./commitments.js";
 import { commitmentView, councilKeyboard, councilMessage, dueText, tallyText, verificationContent } from "./render.js";
@@ -51,6 +51,18 @@ async function postedCouncil(deps: CommitmentDeps, commitment: Commitment): Prom
   if (!commitment.groupChatId || !commitment.groupMessageId) return undefined;
   const council = await councilForArea(deps.db, commitment.councilAreaCode);
   return council?.groupChatId === commitment.groupChatId ? council : undefined;
+}
+
+/** A message in the council's group, as a reply under the commitment's own; `key` makes it go once. */
+export async function replyInGroup(
+  queues: Queues,
+  council: Council,
+  commitment: Commitment,
+  text: string,
+  key: string,
+  replyMarkup?: MessageJob["replyMarkup"],
+): Promise<void> {
+  await enqueueMessage(queues, { chatId: council.groupChatId!, text, replyToMessageId: commitment.groupMessageId!, ...(replyMarkup ? { replyMarkup } : {}) }, `commitment-${commitment.id}-${key}`);
 }
 
 // ── Reminders ───────────────────────────────────────────────────────────────
@@ -106,11 +118,9 @@ async function sendReminder(deps: CommitmentDeps, data: ReminderJob): Promise<{ 
     data.kind === "due"
       ? t("commitments.g_due_soon", { reference: commitment.reference, text: commitment.text, when: describeOffset(data.offset!, lang), date: due })
       : t("commitments.g_overdue", { reference: commitment.reference, text: commitment.text, date: due });
-  await enqueueMessage(
-    deps.queues,
-    { chatId: council.groupChatId!, text, replyToMessageId: commitment.groupMessageId!, replyMarkup: { inline_keyboard: councilKeyboard(commitment, lang).inline_keyboard } },
-    `commitment-${commitment.id}-${data.kind}-${data.offset ?? "after"}-${commitment.dueOn}-msg`,
-  );
+  await replyInGroup(deps.queues, council, commitment, text, `${data.kind}-${data.offset ?? "after"}-${commitment.dueOn}-msg`, {
+    inline_keyboard: councilKeyboard(commitment, lang).inline_keyboard,
+  });
   return { sent: true };
 }
 
@@ -204,16 +214,8 @@ export function commitmentJobHandlers(deps: CommitmentDeps, api: Api): { notify:
         const { asked } = await afterDone(deps, commitment, councilMember);
         const council = await postedCouncil(deps, commitment);
         if (council) {
-          const t = translator(council.language);
-          await enqueueMessage(
-            deps.queues,
-            {
-              chatId: council.groupChatId!,
-              text: t("commitments.g_done_asked", { reference: commitment.reference, asked: formatNumber(asked, council.language) }),
-              replyToMessageId: commitment.groupMessageId!,
-            },
-            `commitment-${commitment.id}-done-group`,
-          );
+          const text = translator(council.language)("commitments.g_done_asked", { reference: commitment.reference, asked: formatNumber(asked, council.language) });
+          await replyInGroup(deps.queues, council, commitment, text, "done-group");
           // The message now says how many were asked.
           await deps.queues.notify.add("commitment-refresh", { commitmentId }, { jobId: `commitment-${commitmentId}-refresh-done` });
         }
@@ -246,16 +248,8 @@ export function commitmentJobHandlers(deps: CommitmentDeps, api: Api): { notify:
         const view = await commitmentView(db, commitment);
         const council = await postedCouncil(deps, commitment);
         if (council) {
-          const t = translator(council.language);
-          await enqueueMessage(
-            deps.queues,
-            {
-              chatId: council.groupChatId!,
-              text: t("commitments.g_final", { reference: commitment.reference, text: commitment.text, citizens: tallyText(view.tally, council.language) }),
-              replyToMessageId: commitment.groupMessageId!,
-            },
-            `commitment-${commitment.id}-final-${idPart(council.groupChatId!)}`,
-          );
+          const text = translator(council.language)("commitments.g_final", { reference: commitment.reference, text: commitment.text, citizens: tallyText(view.tally, council.language) });
+          await replyInGroup(deps.queues, council, commitment, text, `final-${idPart(council.groupChatId!)}`);
         }
         const recorder = await recorderOf(deps, commitment);
         if (recorder) {
