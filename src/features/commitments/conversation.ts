@@ -217,7 +217,7 @@ export function commitmentConversations(deps: CommitmentDeps) {
       const districtCode = council.code;
       const communes = await conversation.external(() => childAreas(db, districtCode));
       const askArea = t("commitments.ask_area");
-      const kb = new InlineKeyboard().text(t("commitments.whole_district", { district: councilName(council, lang) }), `cmr:ar:${council.code}`).row();
+      const kb = new InlineKeyboard().text(t("commitments.whole_district", { district: areaLabel(council, lang) }), `cmr:ar:${council.code}`).row();
       communes.forEach((c, i) => {
         kb.text(areaLabel(c, lang), `cmr:ar:${c.code}`);
         if (i % 2 === 1) kb.row();
@@ -225,7 +225,7 @@ export function commitmentConversations(deps: CommitmentDeps) {
       await ctx.reply(askArea, { reply_markup: kb });
       const picked = await choose(conversation, "cmr:ar", [council.code, ...communes.map((c) => c.code)], "commitments.hint_buttons");
       area = communes.find((c) => c.code === picked.value) ?? council;
-      await settle(picked.ctx, askArea, area === council ? t("commitments.whole_district", { district: councilName(council, lang) }) : areaLabel(area, lang));
+      await settle(picked.ctx, askArea, area === council ? t("commitments.whole_district", { district: areaLabel(council, lang) }) : areaLabel(area, lang));
     }
 
     // 5. What will be done.

@@ -128,7 +128,8 @@ export function forumsFeature(deps: FeatureDeps): Feature {
     if (forum.status !== "cancelled") keyboard.text(t("forums.cancel_forum_button"), `f:cancel:${forum.id}`);
     if (forum.status === "published") keyboard.row().text(t("forums.qr_button"), `f:qr:${forum.id}`).text(t("forums.count_button"), `f:cnt:${forum.id}`);
     // The commitments feature answers these two (its conversation and list).
-    keyboard.row().text(t("forums.commit_button"), `cmr:new:${forum.id}`);
+    keyboard.row();
+    if (forum.status !== "cancelled") keyboard.text(t("forums.commit_button"), `cmr:new:${forum.id}`);
     if (commitments.total > 0) keyboard.text(t("forums.commitments_button"), `cml:${forum.id}`);
     return { text: lines.join("\n"), keyboard };
   }

@@ -289,6 +289,31 @@ describe("refusals", () => {
   });
 });
 
+describe("a district council's commitment", () => {
+  it("applies to one of its communes or to all of it; district services are offered", async () => {
+    await dara.send("/commit");
+    expect(dara.last().text).toContain("Which council follows it up? Type the commune or district name or code");
+    await dara.send("Atlantis");
+    expect(dara.last().text).toContain("No commune or district council matches «Atlantis»");
+    await dara.send("0108");
+    await dara.press("The One Window Service Office");
+    expect(dara.buttons()).toContain("One Window Service Office (OWSO)");
+    await dara.press("One Window Service Office (OWSO)");
+    expect(dara.buttons()[0]).toBe("All of Srok Svay Chek");
+    expect(dara.buttons()).toEqual(expect.arrayContaining(["Khum Ta Phou", "Khum Treas"]));
+    await dara.press("All of Srok Svay Chek");
+    await dara.send("Display all OWSO fees at the entrance.");
+    await dara.press("In 3 months");
+    expect(dara.last().text).toContain("🏷 One Window Service Office (OWSO) · Srok Svay Chek");
+    await dara.press("✅ Record");
+    const reference = /CM-\d+/.exec(dara.last().text)![0];
+    expect(await row(reference)).toMatchObject({ forumId: null, councilAreaCode: districts.svayChek, areaCode: districts.svayChek, serviceKey: "owso", responsible: "owso" });
+    const message = await postedIn(svayChek, reference);
+    expect(message.text).toContain("🏷 ការិយាល័យច្រកចេញចូលតែមួយ · ស្រុកស្វាយចេក");
+    expect(taPhou.messages().some((m) => m.text.includes(`${reference} `))).toBe(false);
+  });
+});
+
 describe("in the council's group", () => {
   it("an administrator records one there, answering by replies; other members go on as usual meanwhile", async () => {
     await sophal.send("/commit");
@@ -323,7 +348,7 @@ describe("in the council's group", () => {
     const soon = (await env.db.select().from(commitments).where(eq(commitments.serviceKey, "primary_school")))[0]!;
     await env.db.update(commitments).set({ dueOn: dayAhead(5).iso }).where(eq(commitments.id, soon.id));
     await dara.send(`/digest ${districts.svayChek}`);
-    const digest = dara.messages().findLast((m) => m.kind === "text" && m.text.includes("Commitments"))!.text;
+    const digest = dara.messages().findLast((m) => m.kind === "text" && m.text.includes("Commitments overdue"))!.text;
     expect(digest).toContain(`⚠️ Commitments overdue\n• CM-${forumId}-2 «Repair the road to the health centre.» — due `);
     expect(digest).toContain(`🗓 Commitments due soon\n• ${soon.reference} «`);
     expect(digest).toContain(`✅ Commitments done, and what citizens say\n• ${commitment.reference} «Post the official price list`);
