@@ -12,7 +12,7 @@
  * Every group press is checked as complaints are: the group must be the
  * commitment's council's, the presser a member, the move allowed.
  */
-import { Composer, InlineKeyboard } from "grammy";
+import { Composer, InlineKeyboard, type Api } from "grammy";
 import type { PhotoSize } from "grammy/types";
 import type { MatiContext } from "../../bot/context.js";
 import type { Feature } from "../../bot/feature.js";
@@ -24,7 +24,6 @@ import { areaByCode, councilByGroup, councilName } from "../councils/councils.js
 import { isGroupAdmin, isGroupMember } from "../councils/membership.js";
 import type { FeatureDeps } from "../index.js";
 import { hasRole } from "../users/users.js";
-import type { Api } from "grammy";
 import {
   addEvidence,
   commitmentById,
