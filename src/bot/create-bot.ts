@@ -71,6 +71,10 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
         type: "key",
         version: CONVERSATION_STATE_VERSION,
         adapter: redisStore(redis, `${prefix}:conversation`, 7 * 86_400),
+        // A private chat has one conversation; in a group each member has their own
+        // (a council administrator recording a commitment), so others' messages pass by.
+        getStorageKey: (ctx) =>
+          ctx.chat?.type === "group" || ctx.chat?.type === "supergroup" ? `${ctx.chatId}/${ctx.from?.id ?? 0}` : ctx.chatId?.toString(),
       },
       // Conversations run without the outer middleware: re-install what they
       // need. The person and language are read from the outer context through

@@ -7,7 +7,7 @@ import type { Feature } from "../bot/feature.js";
 export { CommandMenus };
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
-import { formatDateTime, translator, type Language } from "../i18n.js";
+import { formatDateTime, formatNumber, translator, type Language } from "../i18n.js";
 import type { Logger } from "../log.js";
 import type { Queues } from "../queue/queues.js";
 import type { JobHandlers } from "../queue/workers.js";
@@ -34,6 +34,7 @@ import { forumTitle } from "./forums/messages.js";
 import { forumJobHandlers } from "./forums/jobs.js";
 import type { WorkerOptions } from "../queue/workers.js";
 import { resultsFeature, resultsJobs, scheduleResults, type ResultsOptions } from "./results/index.js";
+import { commitmentCountsForCommune, commitmentDigestSections, commitmentsFeature, commitmentsJobHandlers, postWaitingCommitments } from "./commitments/index.js";
 
 /** What features are built from: no globals, everything passed in. */
 export interface FeatureDeps {
@@ -55,12 +56,19 @@ export function allFeatures(deps: FeatureDeps): Feature[] {
   // Onboarding builds the main menu from every feature's entries and calls
   // every feature's forget hook: it reads this list when it needs it.
   features.push(
-    councilsFeature(deps, { onLinked: deliverWaitingComplaints(deps) }),
+    councilsFeature(deps, {
+      // Complaints waiting for the council are counted in the group's welcome; open commitments are posted too.
+      onLinked: async (council) => {
+        await postWaitingCommitments(deps.queues, deps.db, council);
+        return deliverWaitingComplaints(deps)(council);
+      },
+    }),
     complaintsFeature(deps),
     ratingFeature(deps),
     rolesFeature(deps),
     volunteersFeature(deps),
     forumsFeature(deps),
+    commitmentsFeature(deps),
     broadcastFeature(deps),
     settingsFeature(deps.db, { resultsPeriod: deps.config.RESULTS_PERIOD }),
     digestFeature(deps, digestOptions(deps)),
@@ -79,40 +87,51 @@ export function groupLanguageLookup(deps: FeatureDeps): (chatId: number) => Prom
 
 export function allJobHandlers(deps: FeatureDeps, api: Api): JobHandlers {
   const engine = broadcastJobHandlers(deps, api, renderProgress);
+  const commitments = commitmentsJobHandlers(deps, api);
   return {
-    notify: { ...notifyHandlers(deps.db, api), ...complaintsJobHandlers(deps, api) },
+    notify: { ...notifyHandlers(deps.db, api), ...complaintsJobHandlers(deps, api), ...commitments.notify },
     digest: { ...digestJobs(deps, api, digestOptions(deps)), ...resultsJobs(deps, resultsOptions(deps)) },
     broadcast: { ...engine.broadcast },
-    reminders: { ...engine.reminders, ...forumJobHandlers(deps) },
+    reminders: { ...engine.reminders, ...forumJobHandlers(deps), ...commitments.reminders },
     exports: exportsJobHandlers({ db: deps.db, timeZone: deps.config.TIMEZONE, uploadLimit: uploadLimitOf(deps.config.TELEGRAM_API_ROOT) }, api),
   };
 }
 
 /**
  * What other features add to council digests: the forums coming up in the
- * council's area (the section is left out when there are none).
+ * council's area, and its commitments (overdue, due soon, done with the
+ * citizens' verification). Sections with nothing in them are left out.
  */
 function digestOptions(deps: FeatureDeps): DigestOptions {
   return {
     sections: async (area, _periods, lang) => {
       const upcoming = await upcomingForumsInArea(deps.db, area.code);
       const lines = upcoming.map((forum) => `${forumTitle(forum, lang)}: ${formatDateTime(forum.startsAt, lang, deps.config.TIMEZONE)}, ${forum.venue}`);
-      return [{ heading: "upcoming", lines }];
+      return [{ heading: "upcoming", lines }, ...(await commitmentDigestSections(deps.db, area.code, lang, deps.config.TIMEZONE))];
     },
   };
 }
 
 /**
- * What other features add to citizens' results, in this order: the next
- * forum for the commune (none: no line).
+ * What other features add to citizens' results, in this order: the
+ * commune's commitments (done in the period, still open; no line when it has
+ * none) and the next forum for the commune (none: no line).
  */
 function resultsOptions(deps: FeatureDeps): ResultsOptions {
   return {
-    lines: async (commune, _period, lang) => {
+    lines: async (commune, period, lang) => {
+      const t = translator(lang);
+      const lines: string[] = [];
+      const pledged = await commitmentCountsForCommune(deps.db, commune.code, period.periods.current);
+      if (pledged.done + pledged.open > 0) {
+        lines.push(t("results.commitments", { done: formatNumber(pledged.done, lang), open: formatNumber(pledged.open, lang) }));
+      }
       const [next] = await upcomingForumsInArea(deps.db, commune.code, new Date(), 1);
-      if (!next) return [];
-      const when = formatDateTime(next.startsAt, lang, deps.config.TIMEZONE);
-      return [translator(lang)("results.next_forum", { title: forumTitle(next, lang), when, venue: next.venue })];
+      if (next) {
+        const when = formatDateTime(next.startsAt, lang, deps.config.TIMEZONE);
+        lines.push(t("results.next_forum", { title: forumTitle(next, lang), when, venue: next.venue }));
+      }
+      return lines;
     },
   };
 }

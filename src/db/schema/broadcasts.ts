@@ -19,9 +19,10 @@ export type AudienceSpec =
   | { kind: "forum_followers"; forumId: number }
   | { kind: "council_groups"; areaCodes: string[] }
   /** Citizens who rated a service or filed a complaint in the commune in [from, to) (ISO instants). */
-  | { kind: "commune_participants"; communeCode: string; from: string; to: string };
+  | { kind: "commune_participants"; communeCode: string; from: string; to: string }
+  | { kind: "commitment_verifiers"; commitmentId: number };
 
-export const broadcastKinds = ["announcement", "forum_announcement", "forum_reminder", "forum_update", "forum_cancel", "commune_results"] as const;
+export const broadcastKinds = ["announcement", "forum_announcement", "forum_reminder", "forum_update", "forum_cancel", "commune_results", "commitment_verification"] as const;
 export type BroadcastKind = (typeof broadcastKinds)[number];
 export const broadcastStatuses = ["sending", "done", "cancelled"] as const;
 export type BroadcastStatus = (typeof broadcastStatuses)[number];

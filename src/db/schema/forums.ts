@@ -1,6 +1,6 @@
-import { doublePrecision, index, integer, pgTable, primaryKey, serial, text, timestamp, varchar } from "drizzle-orm/pg-core";
+import { boolean, doublePrecision, index, integer, pgTable, primaryKey, serial, text, timestamp, uniqueIndex, varchar } from "drizzle-orm/pg-core";
 import { areas } from "./areas.js";
-import { users } from "./users.js";
+import { users, type Sex } from "./users.js";
 
 export const forumTypes = ["dc_forum", "commune_forum", "crr_results", "interface_meeting", "council_meeting", "other"] as const;
 export type ForumType = (typeof forumTypes)[number];
@@ -70,4 +70,40 @@ export const forumAttendance = pgTable(
   (t) => [primaryKey({ columns: [t.forumId, t.communeCode] })],
 );
 
+export const checkinSources = ["telegram", "counted"] as const;
+export type CheckinSource = (typeof checkinSources)[number];
+
+/**
+ * One person present at a forum: someone who opened the forum's check-in
+ * link on the day ("telegram": user set, once per forum and person), or
+ * someone without Telegram counted by a volunteer or staff member with a +1
+ * button ("counted": counted_by set, never a user). Each row is one person,
+ * so the totals and the groups (women, men, youth, disability, which a
+ * person may belong to several of) always add up.
+ *
+ * For "telegram" rows the groups are read from the person's profile while
+ * they are known; /forget copies the profile here and unlinks the person, so
+ * they still count. For "counted" rows the groups are what the counter pressed.
+ */
+export const forumCheckins = pgTable(
+  "forum_checkins",
+  {
+    id: serial("id").primaryKey(),
+    forumId: integer("forum_id").notNull().references(() => forums.id, { onDelete: "cascade" }),
+    source: text("source").$type<CheckinSource>().notNull(),
+    userId: integer("user_id").references(() => users.id, { onDelete: "set null" }),
+    countedBy: integer("counted_by").references(() => users.id, { onDelete: "set null" }),
+    sex: text("sex").$type<Extract<Sex, "female" | "male" | "other">>(),
+    youth: boolean("youth"),
+    disability: boolean("disability"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // Nulls are distinct: counted rows (no user) never collide; a person checks in once.
+    uniqueIndex("forum_checkins_person_uq").on(t.forumId, t.userId),
+    index("forum_checkins_counter_idx").on(t.forumId, t.countedBy, t.id),
+  ],
+);
+
 export type Forum = typeof forums.$inferSelect;
+export type ForumCheckin = typeof forumCheckins.$inferSelect;

@@ -10,7 +10,7 @@
  */
 import { and, asc, count, eq, gt, inArray, isNotNull, like, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
-import { complaints, councils, deliveries, broadcasts, forumRsvps, ratings, users, type AudienceSpec } from "../../db/schema/index.js";
+import { commitments, complaints, councils, deliveries, broadcasts, forumCheckins, forumRsvps, ratings, users, type AudienceSpec } from "../../db/schema/index.js";
 import { asLanguage, type Language } from "../../i18n.js";
 
 export interface Recipient {
@@ -105,6 +105,22 @@ function participantsWhere(spec: { communeCode: string; from: string; to: string
   return and(reachable, eq(users.communeResults, true), db_in(took));
 }
 
+/**
+ * The citizens asked whether a commitment really happened: people whose
+ * commune lies in the commitment's area and who rated its service there, or
+ * checked in at its forum. Asked whatever their announcements setting (it is
+ * about what they said, not news), like forum followers.
+ */
+function verifiersWhere(spec: { commitmentId: number }): SQL | undefined {
+  const c = sql`(select ${commitments.areaCode} from ${commitments} where ${commitments.id} = ${spec.commitmentId})`;
+  const rated = sql`select ${ratings.raterUserId} from ${ratings}, ${commitments}
+    where ${commitments.id} = ${spec.commitmentId} and ${ratings.service} = ${commitments.serviceKey}
+      and ${ratings.communeCode} like ${commitments.areaCode} || '%' and ${ratings.raterUserId} is not null`;
+  const attended = sql`select ${forumCheckins.userId} from ${forumCheckins}, ${commitments}
+    where ${commitments.id} = ${spec.commitmentId} and ${forumCheckins.forumId} = ${commitments.forumId} and ${forumCheckins.userId} is not null`;
+  return and(reachable, sql`${users.communeCode} like ${c} || '%'`, or(db_in(rated), db_in(attended)));
+}
+
 function db_in(subquery: SQL): SQL {
   return sql`${users.id} in (${subquery})`;
 }
@@ -125,6 +141,10 @@ const audienceSources: { [K in AudienceSpec["kind"]]: AudienceSource<Extract<Aud
   commune_participants: {
     page: (db, spec, after, limit) => pageOfUsers(db, participantsWhere(spec), after, limit),
     count: (db, spec) => countUsers(db, participantsWhere(spec)),
+  },
+  commitment_verifiers: {
+    page: (db, spec, after, limit) => pageOfUsers(db, verifiersWhere(spec), after, limit),
+    count: (db, spec) => countUsers(db, verifiersWhere(spec)),
   },
   council_groups: {
     page: async (db, spec, after, limit) => {

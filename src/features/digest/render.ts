@@ -11,8 +11,8 @@ import { formatNumber, toKhmerDigits, translator, wallClock, type Language, type
 import type { DigestFigures, ServiceFigures } from "./compute.js";
 import type { Period } from "./period.js";
 
-/** One line per item, e.g. an upcoming forum; given by other features (see DigestOptions). */
-export type DigestSection = { heading: "upcoming"; lines: string[] };
+/** One line per item, e.g. an upcoming forum or a commitment; given by other features (see DigestOptions). */
+export type DigestSection = { heading: "upcoming" | "commitments_overdue" | "commitments_due" | "commitments_done"; lines: string[] };
 
 const enMonths = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 const kmMonths = ["មករា", "កុម្ភៈ", "មីនា", "មេសា", "ឧសភា", "មិថុនា", "កក្កដា", "សីហា", "កញ្ញា", "តុលា", "វិច្ឆិកា", "ធ្នូ"];

@@ -16,10 +16,12 @@ import { MIN_RATINGS_SHOWN, SATISFIED_FROM } from "../catalogue/scale.js";
 import { serviceNameKey } from "../catalogue/services.js";
 import type { ForumType } from "../../db/schema/index.js";
 import { forumTypeKey } from "../forums/catalogue.js";
+import { presenceSelect } from "../forums/checkin.js";
+import { isResponsibleBody } from "../commitments/catalogue.js";
 import type { ExportPeriod } from "./periods.js";
 import type { Cell } from "./writers.js";
 
-export const exportKinds = ["ratings", "complaints", "summary", "forums"] as const;
+export const exportKinds = ["ratings", "complaints", "summary", "forums", "commitments"] as const;
 export type ExportKind = (typeof exportKinds)[number];
 
 export interface ExportScope {
@@ -187,7 +189,9 @@ function summaryTable(c: Context): { columns: Column[]; query: string } {
 /**
  * One row per forum that concerns the area (its target areas lie in it, or
  * contain it) and starts in the period: RSVPs beside attendance, women
- * counted, as NGO reports write "70 participants (17 women)".
+ * counted, as NGO reports write "70 participants (17 women)"; then who was
+ * present by check-in and by volunteers' +1 counts, each by group (a person
+ * may be in several: the groups do not add up to the total).
  */
 function forumsTable(c: Context): { columns: Column[]; query: string } {
   return {
@@ -204,14 +208,19 @@ function forumsTable(c: Context): { columns: Column[]; query: string } {
       { key: "rsvp_no", value: (r) => Number(r.not_going) },
       { key: "attendance_total", value: (r) => (r.attendance_total === null ? null : Number(r.attendance_total)) },
       { key: "attendance_women", value: (r) => (r.attendance_women === null ? null : Number(r.attendance_women)) },
+      ...["telegram", "counted"].flatMap((source) =>
+        ["total", "women", "men", "youth", "disability"].map((group) => ({ key: `${source}_${group}`, value: (r: Row) => Number(r[`${source}_${group}`]) })),
+      ),
     ],
     // $1 is "<area code>%": the forum's target lies inside the area, or the area inside its target.
     query: `select f.id, f.starts_at, f.type, f.title_km, f.title_en, f.venue, f.status, f.attendance_total, f.attendance_women,
         (select string_agg(fa.area_code, ' ' order by fa.area_code) from forum_areas fa where fa.forum_id = f.id) as target_areas,
         (select count(*) from forum_rsvps r where r.forum_id = f.id and r.answer = 'yes') as going,
         (select count(*) from forum_rsvps r where r.forum_id = f.id and r.answer = 'maybe') as maybe,
-        (select count(*) from forum_rsvps r where r.forum_id = f.id and r.answer = 'no') as not_going
+        (select count(*) from forum_rsvps r where r.forum_id = f.id and r.answer = 'no') as not_going,
+        p.*
       from forums f
+      cross join lateral (${presenceSelect("f.id")}) p
       where f.status <> 'draft' and f.starts_at >= $2 and f.starts_at < $3
         and exists (select 1 from forum_areas fa where fa.forum_id = f.id
           and (fa.area_code like $1 or rtrim($1, '%') like fa.area_code || '%'))
@@ -219,7 +228,48 @@ function forumsTable(c: Context): { columns: Column[]; query: string } {
   };
 }
 
-const tables = { ratings: ratingsTable, complaints: complaintsTable, summary: summaryTable, forums: forumsTable };
+/**
+ * One row per commitment for the area (it applies there, or the area lies in
+ * it) recorded in the period: who, what, by when, the council's claim and
+ * the citizens' verification (counts only, withheld under 5 answers).
+ */
+function commitmentsTable(c: Context): { columns: Column[]; query: string } {
+  const answered = (r: Row) => Number(r.answered);
+  const tallied = (key: string) => (r: Row): Cell => (answered(r) >= MIN_RATINGS_SHOWN ? Number(r[key]) : null);
+  return {
+    columns: [
+      { key: "reference", value: (r) => String(r.reference) },
+      { key: "recorded", value: (r) => localDateTime(r.created_at, c.timeZone) },
+      { key: "forum", value: (r) => (r.forum_id === null ? null : Number(r.forum_id)) },
+      { key: "council", value: (r) => String(r.council_area_code) },
+      { key: "area_code", value: (r) => String(r.area_code) },
+      { key: "area", value: (r) => areaLabel({ level: r.level as "commune", nameKm: String(r.name_km), nameEn: String(r.name_en), unitKm: r.unit_km as string | null, unitEn: r.unit_en as string | null }, c.lang) },
+      { key: "responsible", value: (r) => (isResponsibleBody(String(r.responsible)) ? (r.responsible === "council" ? c.t("exports.values.the_council") : c.t(`commitments.body.${String(r.responsible)}`)) : String(r.responsible)) },
+      { key: "service", value: (r) => (r.service_key ? c.t(serviceNameKey(String(r.service_key))) : null) },
+      { key: "text", value: (r) => String(r.text) },
+      { key: "due", value: (r) => String(r.due_on) },
+      { key: "status", value: (r) => c.t(`commitments.status_${String(r.status)}`) },
+      { key: "started", value: (r) => localDateTime(r.started_at, c.timeZone) },
+      { key: "done", value: (r) => localDateTime(r.done_at, c.timeZone) },
+      { key: "photos", value: (r) => Number(r.photos) },
+      { key: "verify_answered", value: (r) => (answered(r) >= MIN_RATINGS_SHOWN ? answered(r) : r.status === "done" ? c.t("exports.values.fewer_than", { min: MIN_RATINGS_SHOWN }) : null) },
+      { key: "verify_yes", value: tallied("yes") },
+      { key: "verify_partly", value: tallied("partly") },
+      { key: "verify_no", value: tallied("no") },
+    ],
+    query: `select k.*, a.level, a.name_km, a.name_en, a.unit_km, a.unit_en,
+        (select count(*) from commitment_events e where e.commitment_id = k.id and e.kind = 'evidence') as photos,
+        v.answered, v.yes, v.partly, v.no
+      from commitments k join areas a on a.code = k.area_code
+      cross join lateral (select count(*) as answered, count(*) filter (where answer = 'yes') as yes,
+          count(*) filter (where answer = 'partly') as partly, count(*) filter (where answer = 'no') as no
+        from commitment_verifications where commitment_id = k.id) v
+      where (k.area_code like $1 or rtrim($1, '%') like k.area_code || '%') and k.created_at >= $2 and k.created_at < $3
+      order by k.created_at, k.id`,
+  };
+}
+
+const tables = { ratings: ratingsTable, complaints: complaintsTable, summary: summaryTable, forums: forumsTable, commitments: commitmentsTable };
 
 /** The table for this export, rows streamed from Postgres through a cursor. */
 export function exportTable(db: Database, kind: ExportKind, scope: ExportScope, context: Context): ExportTable {

@@ -1,17 +1,24 @@
 /**
  * Forums, bot-facing: /newforum, /forum <id>, /editforum <id> (staff);
  * /forums and the main-menu entry (citizens); RSVP buttons f:rsvp:<id>:<y|m|n>;
- * staff buttons f:edit:<id>:time|venue, f:att:<id>, f:cancel:<id>[:y|:n].
+ * staff buttons f:edit:<id>:time|venue, f:att:<id>, f:cancel:<id>[:y|:n],
+ * f:qr:<id> (the check-in QR code), f:cnt:<id> (the +1 counter).
+ * Check-in: /start f_<id>. Counting people without Telegram: /count <id>
+ * (staff and the forum's volunteers), buttons fc:<id>:<flags>:<action>.
  */
-import { Composer, InlineKeyboard } from "grammy";
+import { Composer, InlineKeyboard, InputFile } from "grammy";
 import type { MatiContext } from "../../bot/context.js";
 import type { Feature } from "../../bot/feature.js";
 import type { RsvpAnswer } from "../../db/schema/index.js";
 import { formatNumber, translator, type Language } from "../../i18n.js";
 import { broadcastSummary } from "../broadcast/engine.js";
+import { commitmentCountsOfForum } from "../commitments/commitments.js";
 import type { FeatureDeps } from "../index.js";
 import { hasRole } from "../users/users.js";
 import { forumConversations } from "./conversations.js";
+import { detachCheckinsFrom, presenceAt } from "./checkin.js";
+import { presenceComposer, presenceLines } from "./presence-bot.js";
+import { checkinLink, checkinQrPng } from "./qr.js";
 import {
   announcementOf,
   attendanceByCommune,
@@ -22,7 +29,7 @@ import {
   rsvpCounts,
   upcomingForumsFor,
 } from "./forums.js";
-import { answerFromCode, countsLine, describeForum, rsvpKeyboard } from "./messages.js";
+import { answerFromCode, countsLine, describeForum, forumTitle, rsvpKeyboard } from "./messages.js";
 import { describeOffset } from "./time.js";
 
 export function forumsFeature(deps: FeatureDeps): Feature {
@@ -106,12 +113,24 @@ export function forumsFeature(deps: FeatureDeps): Feature {
         lines.push(`  ${t("forums.attendance_commune_line", { name: lang === "km" ? c.nameKm : c.nameEn, total: n(c.total), women: n(c.women) })}`);
       }
     } else lines.push(t("forums.attendance_none"));
+    lines.push(...presenceLines(await presenceAt(db, forum.id), lang));
+    const commitments = await commitmentCountsOfForum(db, forum.id);
+    lines.push(
+      commitments.total === 0
+        ? t("forums.commitments_none")
+        : t("forums.commitments_line", { total: n(commitments.total), done: n(commitments.done), started: n(commitments.started), planned: n(commitments.planned) }),
+    );
     const keyboard = new InlineKeyboard();
     if (forum.status !== "cancelled") {
       keyboard.text(t("forums.edit_time_button"), `f:edit:${forum.id}:time`).text(t("forums.edit_venue_button"), `f:edit:${forum.id}:venue`).row();
     }
     keyboard.text(t("forums.attendance_button"), `f:att:${forum.id}`);
     if (forum.status !== "cancelled") keyboard.text(t("forums.cancel_forum_button"), `f:cancel:${forum.id}`);
+    if (forum.status === "published") keyboard.row().text(t("forums.qr_button"), `f:qr:${forum.id}`).text(t("forums.count_button"), `f:cnt:${forum.id}`);
+    // The commitments feature answers these two (its conversation and list).
+    keyboard.row();
+    if (forum.status !== "cancelled") keyboard.text(t("forums.commit_button"), `cmr:new:${forum.id}`);
+    if (commitments.total > 0) keyboard.text(t("forums.commitments_button"), `cml:${forum.id}`);
     return { text: lines.join("\n"), keyboard };
   }
 
@@ -131,6 +150,18 @@ export function forumsFeature(deps: FeatureDeps): Feature {
     await ctx.answerCallbackQuery();
     const forumId = Number(ctx.match[1]);
     await ctx.conversation.enter(ctx.match[2] === "time" ? "editForumTime" : "editForumVenue", forumId);
+  });
+
+  // The check-in QR code, as a photo with the link in its caption.
+  privateChat.callbackQuery(/^f:qr:(\d{1,9})$/, async (ctx) => {
+    if (!isStaff(ctx)) return refuse(ctx);
+    const forum = await getForum(db, Number(ctx.match[1]));
+    if (!forum || forum.status !== "published") return void (await ctx.answerCallbackQuery({ text: ctx.t("forums.rsvp_unknown") }));
+    await ctx.answerCallbackQuery();
+    const link = checkinLink(ctx.me.username, forum.id);
+    await ctx.replyWithPhoto(new InputFile(await checkinQrPng(link), `forum-${forum.id}-checkin.png`), {
+      caption: ctx.t("forums.qr_caption", { id: forum.id, title: forumTitle(forum, ctx.lang), link }),
+    });
   });
 
   privateChat.callbackQuery(/^f:att:(\d{1,9})$/, async (ctx) => {
@@ -162,9 +193,12 @@ export function forumsFeature(deps: FeatureDeps): Feature {
     await ctx.reply(ctx.t("forums.cancelled_done", { id }));
   });
 
+  composer.use(presenceComposer(deps));
+
   const conversations = forumConversations(deps);
   return {
     name: "forums",
+    onForget: detachCheckinsFrom,
     conversations: {
       newForum: conversations.newForum,
       editForumTime: conversations.editForumTime as never,
@@ -177,6 +211,7 @@ export function forumsFeature(deps: FeatureDeps): Feature {
       { command: "newforum", descriptionKey: "forums.cmd_newforum", scope: "private", minRole: "staff" },
       { command: "forum", descriptionKey: "forums.cmd_forum", scope: "private", minRole: "staff" },
       { command: "editforum", descriptionKey: "forums.cmd_editforum", scope: "private", minRole: "staff" },
+      { command: "count", descriptionKey: "forums.cmd_count", scope: "private", minRole: "volunteer" },
     ],
     mainMenu: [{ labelKey: "forums.menu", callbackData: "menu:forums", order: 40 }],
   };

@@ -2,7 +2,9 @@ import ExcelJS from "exceljs";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { inArray } from "drizzle-orm";
-import { forums, users } from "../../../src/db/schema/index.js";
+import { commitments, commitmentVerifications, forumCheckins, forums, users } from "../../../src/db/schema/index.js";
+import { createCommitment, moveCommitment } from "../../../src/features/commitments/commitments.js";
+import { countPerson } from "../../../src/features/forums/checkin.js";
 import { createForum, recordAttendance, recordRsvp } from "../../../src/features/forums/forums.js";
 import { parsePeriod, periodFor } from "../../../src/features/exports/periods.js";
 import { csvCell } from "../../../src/features/exports/writers.js";
@@ -179,6 +181,13 @@ describe("/export", () => {
     await recordRsvp(env.db, inside.id, people[1]!, "yes", july);
     await recordRsvp(env.db, inside.id, people[2]!, "maybe", july);
     await recordAttendance(env.db, inside.id, { total: 70, women: 17 });
+    // Present: two checked in by the link (a young woman with a disability, a man), three counted by volunteers.
+    await env.db.update(users).set({ sex: "female", ageGroup: "15_30", hasDisability: true }).where(eq(users.id, people[0]!));
+    await env.db.update(users).set({ sex: "male" }).where(eq(users.id, people[1]!));
+    await env.db.insert(forumCheckins).values([people[0]!, people[1]!].map((userId) => ({ forumId: inside.id, source: "telegram" as const, userId })));
+    await countPerson(env.db, inside.id, people[2]!, { sex: "female", youth: true, disability: false });
+    await countPerson(env.db, inside.id, people[2]!, { sex: "female", youth: false, disability: false });
+    await countPerson(env.db, inside.id, people[2]!, { sex: null, youth: false, disability: true });
 
     const file = await exportThroughBot(dara, { kind: /^Forums/, area: "Svay Chek", pick: /^Srok Svay Chek/, period: "2026-07-01 2026-09-30", format: "CSV" });
     const [header, ...rows] = parseCsv(file.bytes);
@@ -188,6 +197,37 @@ describe("/export", () => {
     expect([rows[0]![col("Going")], rows[0]![col("Maybe")], rows[0]![col("Can't go")]]).toEqual(["2", "1", "0"]);
     expect([rows[0]![col("Participants")], rows[0]![col("Women participants")]]).toEqual(["70", "17"]);
     expect(rows[1]![col("Participants")]).toBe("");
+    const present = (prefix: string) => ["", ": women", ": men", ": youth", ": with a disability"].map((g) => rows[0]![col(g ? `${prefix}${g}` : prefix === "Checked in" ? "Checked in (Telegram)" : "Counted by volunteers")]);
+    expect(present("Checked in")).toEqual(["2", "1", "1", "1", "1"]);
+    expect(present("Counted")).toEqual(["3", "2", "0", "1", "1"]);
+    expect(rows[1]![col("Checked in (Telegram)")]).toBe("0");
+  });
+
+  it("commitments as CSV: who, what, by when, the council's claim and the citizens' answers (withheld under 5)", async () => {
+    const staffRow = (await env.db.select().from(users).where(eq(users.telegramId, dara.id)))[0]!;
+    const actor = { kind: "staff" as const, userId: staffRow.id, name: "Dara" };
+    const done = await createCommitment(env.db, { councilAreaCode: communes.taPhou, areaCode: communes.taPhou, serviceKey: "health_centre", responsible: "health_centre", text: "Post the price list", dueOn: "2026-09-30", actor });
+    const few = await createCommitment(env.db, { councilAreaCode: districts.svayChek, areaCode: districts.svayChek, serviceKey: "owso", responsible: "Chief of the OWSO", text: "Open the OWSO on Saturdays", dueOn: "2026-12-31", actor });
+    const away = await createCommitment(env.db, { councilAreaCode: communes.ponleyTakeo, areaCode: communes.ponleyTakeo, responsible: "council", text: "Elsewhere", dueOn: "2026-12-31", actor });
+    for (const c of [done, few, away]) await env.db.update(commitments).set({ createdAt: pp("2026-08-06 10:00") }).where(eq(commitments.id, c.id));
+    await moveCommitment(env.db, { commitmentId: done.id, to: "done", actor: { kind: "council", telegramId: 1, name: "Sophal" } });
+    await moveCommitment(env.db, { commitmentId: few.id, to: "done", actor: { kind: "council", telegramId: 2, name: "Vibol" } });
+    const answers = ["yes", "yes", "partly", "no", "yes"] as const;
+    for (const answer of answers) await env.db.insert(commitmentVerifications).values({ commitmentId: done.id, userId: await seedUser(env.db), answer });
+    for (const answer of ["yes", "no"] as const) await env.db.insert(commitmentVerifications).values({ commitmentId: few.id, userId: await seedUser(env.db), answer });
+
+    const file = await exportThroughBot(dara, { kind: /^Commitments/, area: "0108", period: "2026-07-01 2026-09-30", format: "CSV" });
+    const [header, ...rows] = parseCsv(file.bytes);
+    const col = (name: string) => header!.indexOf(name);
+    expect(rows.map((r) => r[col("Reference")])).toEqual([done.reference, few.reference]);
+    expect(rows[0]![col("Who does it")]).toBe("The health centre");
+    expect(rows[1]![col("Who does it")]).toBe("Chief of the OWSO");
+    expect(rows[0]![col("Area")]).toBe("Khum Ta Phou");
+    expect(rows[0]![col("Due")]).toBe("2026-09-30");
+    expect(rows[0]![col("Status")]).toBe("Done");
+    expect([rows[0]![col("Citizens answered")], rows[0]![col("Citizens: yes")], rows[0]![col("Citizens: partly")], rows[0]![col("Citizens: no")]]).toEqual(["5", "3", "1", "1"]);
+    expect([rows[1]![col("Citizens answered")], rows[1]![col("Citizens: yes")], rows[1]![col("Citizens: no")]]).toEqual(["fewer than 5", "", ""]);
+    expect(file.name).toBe("mati-commitments-0108-2026-Q3.csv");
   });
 
   it("no export holds a rater's or the anonymous complainant's identity", () => {

@@ -166,7 +166,11 @@ describe("/newforum", () => {
     expect(text).toContain("Going: 0 · Maybe: 1 · Can't go: 1");
     expect(text).toContain("Announcement: delivered to 2 of 2");
     expect(text).toContain("Attendance: not recorded yet");
-    expect(staff.buttons()).toEqual(["🗓 Change time", "📍 Change venue", "👥 Record attendance", "❌ Cancel forum"]);
+    expect(text).toContain("Checked in with Telegram: 0");
+    expect(text).toContain("Commitments: none recorded yet");
+    expect(staff.buttons()).toEqual([
+      "🗓 Change time", "📍 Change venue", "👥 Record attendance", "❌ Cancel forum", "📷 Check-in QR code", "➕ Count people (+1)", "📝 Record a commitment",
+    ]);
   });
 
   it("records attendance with women and by commune", async () => {

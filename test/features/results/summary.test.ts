@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { broadcasts, deliveries, forumAreas, forums, users } from "../../../src/db/schema/index.js";
+import { broadcasts, commitments, deliveries, forumAreas, forums, users } from "../../../src/db/schema/index.js";
 import { countAudience } from "../../../src/features/broadcast/audience.js";
 import { RESULTS_SCHEDULER_ID, resultsAudience, sendCommuneResults } from "../../../src/features/results/jobs.js";
 import { resultsPeriodBefore } from "../../../src/features/results/period.js";
@@ -113,6 +113,17 @@ beforeAll(async () => {
     .values({ type: "dc_forum", titleKm: "វេទិកាស្រុកស្វាយចេក", titleEn: "Svay Chek district forum", startsAt: forumAt, venue: "សាលាស្រុកស្វាយចេក", status: "published", publishedAt: new Date() })
     .returning();
   await db.insert(forumAreas).values({ forumId: forum!.id, areaCode: districts.svayChek });
+  // Commitments: in Ta Phou one done in the month, one done the month before (not this period's), one open;
+  // one for all of Svay Chek district, open (it counts for Ta Phou and Treas).
+  const commitment = (reference: string, areaCode: string, status: "planned" | "done", doneAt?: Date) => ({
+    reference, councilAreaCode: areaCode, areaCode, serviceKey: "health_centre", text: "Post the official price list", dueOn: "2026-12-31", status, doneAt: doneAt ?? null,
+  });
+  await db.insert(commitments).values([
+    commitment("CM-T1", T, "done", inMonth(10)),
+    commitment("CM-T2", T, "done", new Date(monthBefore.start.getTime() + 86_400_000)),
+    commitment("CM-T3", T, "planned"),
+    commitment("CM-D1", districts.svayChek, "planned"),
+  ]);
 });
 
 const summaries = (p: Person) => p.messages().filter((m) => m.text.startsWith("📊"));
@@ -168,6 +179,7 @@ describe("citizens' monthly results", () => {
         "👎 Weakest: Commune/sangkat office (30% satisfied).",
         "Other services had fewer than 5 ratings and are not shown yet.",
         "✅ Complaints resolved: 2.",
+        "🤝 Commitments made at forums: 1 done this period, 2 still open.",
         `🏛 Next forum: Svay Chek district forum, ${forumEn}, សាលាស្រុកស្វាយចេក`,
         "",
         "Thank you for taking part! Rate again whenever you use a service.",
@@ -182,6 +194,7 @@ describe("citizens' monthly results", () => {
       "👎 ខ្សោយជាងគេ៖ រដ្ឋបាលឃុំ/សង្កាត់ (ពេញចិត្ត ៣០%)។",
       "សេវាផ្សេងទៀតមានការវាយតម្លៃតិចជាង ៥ ទើបមិនទាន់បង្ហាញ។",
       "✅ បណ្ដឹងដែលបានដោះស្រាយ៖ ២។",
+      "🤝 ការប្ដេជ្ញាចិត្តពីវេទិកា៖ បានធ្វើរួច ១ ក្នុងរយៈពេលនេះ នៅសល់ ២ មិនទាន់រួច។",
       `🏛 វេទិកាបន្ទាប់៖ «វេទិកាស្រុកស្វាយចេក» ${forumKm} នៅសាលាស្រុកស្វាយចេក`,
       "",
       "សូមអរគុណដែលបានចូលរួម! សូមវាយតម្លៃម្ដងទៀត ពេលអ្នកប្រើសេវា។",
@@ -202,12 +215,14 @@ describe("citizens' monthly results", () => {
     expect(treas).toContain("👥 មានប្រជាពលរដ្ឋ ៦ នាក់ បានវាយតម្លៃសេវា (ស្ត្រី ០ នាក់)។");
     expect(treas).toContain("⭐ ការវាយតម្លៃមិនទាន់គ្រប់គ្រាន់ ដើម្បីប្រាប់ថាសេវាណាល្អជាងគេ ឬខ្សោយជាងគេនៅឡើយទេ (សេវានីមួយៗត្រូវការយ៉ាងតិច ៥)។");
     expect(treas).not.toMatch(/👍|👎/);
+    expect(treas).toContain("🤝 ការប្ដេជ្ញាចិត្តពីវេទិកា៖ បានធ្វើរួច ០ ក្នុងរយៈពេលនេះ នៅសល់ ១ មិនទាន់រួច។"); // the district's
     const ponley = summaries(people.lonely)[0]!.text;
     expect(ponley).toContain("📊 Khum Ponley: results of");
     expect(ponley).toContain(`👥 Fewer than 5 ratings in ${when.en}: too few to show the figures yet.`);
     expect(ponley).not.toContain("people rated");
     expect(ponley).toContain("✅ Complaints resolved: 0.");
     expect(ponley).not.toContain("Next forum"); // no forum for Phnum Srok
+    expect(ponley).not.toContain("Commitments"); // none for Ponley
 
     // Nobody else: not those who turned it off or blocked the bot, not last month's or replaced raters, not mere residents.
     for (const p of [people.opted, people.blocked, people.old, people.superseded, people.resident]) expect(summaries(p)).toEqual([]);
