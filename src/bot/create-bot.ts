@@ -17,7 +17,9 @@ import type { Metrics } from "../http/metrics.js";
 import { redisStore } from "../redis.js";
 import type { MatiContext, MatiConversationContext } from "./context.js";
 import type { Feature } from "./feature.js";
+import { chatLock } from "./lease.js";
 import { AnsweredCallbacks, dropDuplicateUpdates, errorBoundary, floodGuard, loadPersonAndLanguage, UpdatesInFlight } from "./middleware.js";
+import { isTransientFailure } from "./transient.js";
 
 /** Bump when any conversation changes shape: old saved states are then dropped instead of replayed. */
 export const CONVERSATION_STATE_VERSION = 2;
@@ -53,14 +55,21 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
   bot.api.config.use(retry);
 
   if (deps.inFlight) bot.use(deps.inFlight.middleware);
-  // Per-chat ordering within this process (the conversation state is per chat).
+  // Per-chat ordering within this process (the conversation state is per chat)…
   bot.use(sequentialize((ctx) => ctx.chatId?.toString()));
+  // …and across instances (several bots behind one webhook URL).
+  bot.use(chatLock(redis, prefix));
   // Log lines name people by a hash keyed with a secret the process already holds.
   bot.use(errorBoundary(log, answered, { logKey: `mati-log:${config.BOT_TOKEN}`, observer: deps.metrics }));
   bot.use(dropDuplicateUpdates(redis, prefix));
   bot.use(loadPersonAndLanguage(db, config, deps.groupLanguage ?? (async () => undefined)));
   bot.use(floodGuard(redis, prefix, config.FLOOD_LIMIT_PER_MINUTE, 60));
 
+  // An update that fails for a transient reason will be handled again: the
+  // conversation must then find the state it had before this attempt, so the
+  // attempt's state (in which the failed conversation has ended) is not saved.
+  const toHandleAgain = new WeakSet<MatiContext>();
+  const store = redisStore<unknown>(redis, `${prefix}:conversation`, 7 * 86_400);
   bot.use(
     conversations<MatiContext, MatiConversationContext>({
       // Started on enter; abandoned when left by /cancel or halt (onExit is not
@@ -68,9 +77,18 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
       onEnter: (id) => deps.metrics?.conversation(id, "started"),
       onExit: (id) => deps.metrics?.conversation(id, "abandoned"),
       storage: {
-        type: "key",
+        type: "context",
         version: CONVERSATION_STATE_VERSION,
-        adapter: redisStore(redis, `${prefix}:conversation`, 7 * 86_400),
+        // Keyed by chat id, as the chat lock is.
+        adapter: {
+          read: (ctx) => (ctx.chatId === undefined ? undefined : store.read(String(ctx.chatId))) as never,
+          write: async (ctx, state) => {
+            if (ctx.chatId !== undefined && !toHandleAgain.has(ctx)) await store.write(String(ctx.chatId), state);
+          },
+          delete: async (ctx) => {
+            if (ctx.chatId !== undefined && !toHandleAgain.has(ctx)) await store.delete(String(ctx.chatId));
+          },
+        },
       },
       // Conversations run without the outer middleware: re-install what they
       // need. The person and language are read from the outer context through
@@ -92,6 +110,15 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
       ],
     }),
   );
+
+  bot.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (isTransientFailure(err)) toHandleAgain.add(ctx);
+      throw err;
+    }
+  });
 
   // /cancel must come after conversations() and before createConversation(),
   // or an active conversation swallows it.
