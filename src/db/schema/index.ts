@@ -8,3 +8,4 @@ export * from "./complaints.js";
 export * from "./digest.js";
 export * from "./broadcasts.js";
 export * from "./forums.js";
+export * from "./updates.js";
