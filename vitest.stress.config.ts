@@ -9,5 +9,7 @@ export default defineConfig({
     exclude: ["**/node_modules/**"],
     testTimeout: 180_000,
     hookTimeout: 60_000,
+    // These tests mostly wait (restarts, stale rows, redeliveries): run the files side by side even on 2 cores.
+    maxWorkers: 4,
   },
 });

@@ -169,8 +169,8 @@ export function floodGuard(redis: Redis, prefix: string, limit: number, windowSe
 }
 
 /**
- * Counts updates being handled, so shutdown can wait for them: the runner's
- * stop() only ends fetching, not the handlers already running.
+ * Counts updates being handled (webhook requests and polled updates alike), so
+ * shutdown can wait for them after it stops taking new ones.
  */
 export class UpdatesInFlight {
   private count = 0;
