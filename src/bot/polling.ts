@@ -12,8 +12,9 @@
  *       tried again in its chat's chain after a growing pause, so the chat's
  *       later updates wait behind it and the offset stays below it
  *   nothing in flight: the next call long-polls; otherwise the loop asks
- *       again after the next update settles (at most every 20–100 ms, as
- *       each answer repeats the unfinished updates)
+ *       again after the next update settles or 250 ms pass (at most every
+ *       20–100 ms, as each answer repeats the unfinished updates), so a slow
+ *       chat delays another chat's new update by a quarter second at most
  *
  * At most `limit` (100, Telegram's maximum) updates beyond the oldest
  * unfinished one are in flight: one very slow update holds back updates that
@@ -124,8 +125,9 @@ export class LongPolling<C extends Context> {
         this.schedule(update);
       }
       if (this.unfinished.size > 0 && !this.stopping) {
-        // Until one settles; at most a second, so that a chat held up (a deferred update) holds up no other chat.
-        await Promise.race([new Promise<void>((resolve) => (this.wakeOnSettle = resolve)), this.pause(1_000)]);
+        // Until one settles, or a quarter of a second: a chat held up (a slow or deferred update) must not
+        // hold up the others, and a getUpdates cannot long-poll past an unconfirmed update.
+        await Promise.race([new Promise<void>((resolve) => (this.wakeOnSettle = resolve)), this.pause(250)]);
         this.wakeOnSettle = undefined;
         // Still busy: ask again at most every 20 ms (100 ms under load), each answer repeats up to 100 updates.
         const gap = this.unfinished.size === 0 ? 0 : (this.unfinished.size > 10 ? 100 : 20) - (Date.now() - lastFetch);
