@@ -4,7 +4,7 @@
  * nothing needs a restart, and what people sent meanwhile is handled once the
  * service is back — long polling leaves those updates unconfirmed, a webhook
  * answers them 503 until Telegram's redelivery succeeds. Nobody gets an
- * apology for an outage.
+ * apology for an outage, and the workers go on by themselves too.
  */
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { createApp, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { createDatabase, type Database } from "../../src/db/client.js";
 import { ratings, users } from "../../src/db/schema/index.js";
+import { startBroadcast } from "../../src/features/broadcast/engine.js";
 import { communes, seedSmallGazetteer } from "../support/areas.js";
 import { FakeTelegram, TEST_TOKEN } from "../support/fake-telegram.js";
 import { eventually, type Person } from "../support/harness.js";
@@ -124,6 +125,12 @@ describe("long polling through a Redis restart, then a Postgres restart", () => 
     expect(await db.select().from(ratings).where(eq(ratings.raterUserId, person!.id))).toHaveLength(1);
     expect([...apologies(p), ...apologies(newcomer), ...apologies(other)]).toEqual([]);
     expect(mati.output()).toContain("update deferred");
+
+    // The workers came back too: an announcement queued now reaches the person.
+    const staffSide = await createApp(loadConfig({ BOT_TOKEN: TEST_TOKEN, TELEGRAM_API_ROOT: api.apiRoot, DATABASE_URL: pg.url, REDIS_URL: redis.url, REDIS_PREFIX: "outage", LOG_LEVEL: "silent" }));
+    await startBroadcast(staffSide.deps, { kind: "announcement", content: { km: { text: "ប្រកាស" }, en: { text: "After the outage" } }, audience: { kind: "citizens", areaCodes: [communes.taPhou] } });
+    await eventually(() => expect(p.messages().map((m) => m.text)).toContain("After the outage"), 20_000);
+    await staffSide.stop();
 
     mati.child.kill("SIGTERM");
     expect((await mati.exited).code).toBe(0);
