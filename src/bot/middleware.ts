@@ -9,7 +9,7 @@ import { languageFromTelegram, translator, type Language } from "../i18n.js";
 import { logPseudonym, type Logger } from "../log.js";
 import type { MatiContext } from "./context.js";
 import { tryLease } from "./lease.js";
-import { isTransientFailure, RetryLater } from "./transient.js";
+import { RetryLater, transientReason } from "./transient.js";
 
 /** What the error boundary reports besides the log line (metrics); optional. */
 export interface UpdateObserver {
@@ -46,9 +46,10 @@ export function errorBoundary(log: Logger, answered: AnsweredCallbacks, options:
       await next();
     } catch (err) {
       failed = true;
-      if (isTransientFailure(err)) {
+      const reason = transientReason(err);
+      if (reason !== undefined) {
         deferred = true;
-        log.warn({ err: String(err), update_id: ctx.update.update_id, ...who(ctx) }, "update deferred: a service is unavailable; it will be handled again");
+        log.warn({ reason, update_id: ctx.update.update_id, ...who(ctx) }, "update deferred: a service is unavailable; it will be handled again");
         throw err;
       }
       log.error({ err, update_id: ctx.update.update_id, ...who(ctx) }, "update failed");

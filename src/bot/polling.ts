@@ -58,14 +58,10 @@ export class LongPolling<C extends Context> {
   ) {}
 
   /** Everything below this is handled: what getUpdates may confirm. */
-  get confirmable(): number {
+  private get confirmable(): number {
     let lowest = this.taken;
     for (const id of this.unfinished) if (id < lowest) lowest = id;
     return lowest;
-  }
-
-  get inFlight(): number {
-    return this.unfinished.size;
   }
 
   start(): void {

@@ -20,13 +20,36 @@ const postgresServerCodes = /^(08|57P0[1-4]$|53300$)/;
 /** ioredis' messages while it reconnects. */
 const redisMessages = /^(Connection is closed\.|Stream isn't writeable|Reached the max retries per request limit|MISCONF|LOADING|READONLY)/;
 
-export function isTransientFailure(err: unknown, depth = 0): boolean {
-  if (!err || typeof err !== "object" || depth > 5) return false;
-  const e = err as { name?: string; code?: unknown; message?: unknown; cause?: unknown; error?: unknown; errors?: unknown };
-  if (e.name === "RetryLater" || e.name === "MaxRetriesPerRequestError") return true;
-  if (typeof e.code === "string" && (networkCodes.has(e.code) || postgresClientCodes.has(e.code) || postgresServerCodes.test(e.code))) return true;
-  if (typeof e.message === "string" && redisMessages.test(e.message)) return true;
+export function isTransientFailure(err: unknown): boolean {
+  return transientCause(err) !== undefined;
+}
+
+/**
+ * The failure inside `err` that makes it transient, said in a few words for
+ * the log ("ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:5432"), never the
+ * wrapper's text (drizzle's includes the query's parameters: personal data).
+ */
+export function transientReason(err: unknown): string | undefined {
+  const cause = transientCause(err);
+  if (!cause) return undefined;
+  const code = typeof cause.code === "string" ? `${cause.code}: ` : "";
+  return `${code}${String(cause.message ?? cause.name).slice(0, 200)}`;
+}
+
+type Failure = { name?: string; code?: unknown; message?: unknown; cause?: unknown; error?: unknown; errors?: unknown };
+
+function transientCause(err: unknown, depth = 0): Failure | undefined {
+  if (!err || typeof err !== "object" || depth > 5) return undefined;
+  const e = err as Failure;
+  if (e.name === "RetryLater" || e.name === "MaxRetriesPerRequestError") return e;
+  if (typeof e.code === "string" && (networkCodes.has(e.code) || postgresClientCodes.has(e.code) || postgresServerCodes.test(e.code))) return e;
+  if (typeof e.message === "string" && redisMessages.test(e.message)) return e;
   // Wrapped: drizzle's DrizzleQueryError (cause), grammY's BotError (error), Node's AggregateError (errors).
-  if (Array.isArray(e.errors) && e.errors.some((inner) => isTransientFailure(inner, depth + 1))) return true;
-  return isTransientFailure(e.cause, depth + 1) || isTransientFailure(e.error, depth + 1);
+  if (Array.isArray(e.errors)) {
+    for (const inner of e.errors) {
+      const found = transientCause(inner, depth + 1);
+      if (found) return found;
+    }
+  }
+  return transientCause(e.cause, depth + 1) ?? transientCause(e.error, depth + 1);
 }
