@@ -3,14 +3,16 @@
  * stopped as one. main.ts runs it from the environment; the over-the-wire
  * tests run it in-process against a local Bot API.
  */
-import { run, type RunnerHandle } from "@grammyjs/runner";
 import type { Worker } from "bullmq";
 import { webhookCallback, type ApiClientOptions } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { MatiContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
 import { UpdatesInFlight } from "./bot/middleware.js";
+import { LongPolling, type AllowedUpdate } from "./bot/polling.js";
+import { isTransientFailure } from "./bot/transient.js";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/client.js";
 import { allFeatures, allJobHandlers, CommandMenus, groupLanguageLookup, startSchedules, workerSettings, type FeatureDeps } from "./features/index.js";
@@ -18,7 +20,7 @@ import { peopleWithRoles } from "./features/users/users.js";
 import { open311Routes, summaryRoutes } from "./features/open-data/http.js";
 import { Metrics, metricsRoute } from "./http/metrics.js";
 import { queueDashboardRoutes } from "./http/queue-dashboard.js";
-import { createHttpServer, healthRoutes, listen, type Route } from "./http/server.js";
+import { createHttpServer, healthRoutes, listen, sendJson, type Route } from "./http/server.js";
 import { createLogger, type Logger } from "./log.js";
 import { closeQueues, createQueues } from "./queue/queues.js";
 import { closeWorkers, startWorkers } from "./queue/workers.js";
@@ -31,6 +33,8 @@ export interface AppOptions {
 }
 
 export type App = Awaited<ReturnType<typeof createApp>>;
+
+const allowedUpdates: AllowedUpdate[] = ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"];
 
 export async function createApp(config: Config, options: AppOptions = {}) {
   const log = options.log ?? createLogger(config.LOG_LEVEL);
@@ -69,11 +73,23 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   if (config.ADMIN_HTTP_PASSWORD) routes.push(...queueDashboardRoutes(Object.values(queues), config.ADMIN_HTTP_PASSWORD));
   if (runsBot && webhookPath) {
     const handle = webhookCallback(bot, "http", { secretToken: config.WEBHOOK_SECRET, onTimeout: "throw" });
-    routes.push({ method: "POST", path: webhookPath, handler: (req, res) => handle(req, res) });
+    routes.push({
+      method: "POST",
+      path: webhookPath,
+      handler: async (req, res) => {
+        try {
+          await handle(req, res);
+        } catch (err) {
+          if (!isTransientFailure(err)) throw err;
+          // Not handled: any non-2xx makes Telegram deliver the update again later.
+          if (!res.headersSent) sendJson(res, 503, { error: "unavailable, try again" });
+        }
+      },
+    });
   }
   const server: Server = createHttpServer(routes, (err) => log.error({ err }, "http handler failed"));
 
-  let runner: RunnerHandle | undefined;
+  let polling: LongPolling<MatiContext> | undefined;
   let workers: Worker[] = [];
   let schedules: Promise<void> = Promise.resolve();
   let address: AddressInfo | undefined;
@@ -113,7 +129,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
         await bot.api.setWebhook(config.WEBHOOK_URL, { secret_token: config.WEBHOOK_SECRET });
       } else {
         await bot.api.deleteWebhook();
-        runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"] } } });
+        polling = new LongPolling(bot, { allowedUpdates, log });
+        polling.start();
       }
     },
     async start() {
@@ -126,7 +143,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (runner?.isRunning()) await runner.stop();
+      // Takes no more updates; those in flight finish and are confirmed.
+      await polling?.stop();
       // New webhook requests are refused from here; requests and updates in flight finish.
       const httpClosed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
       await inFlight.drained();

@@ -17,7 +17,9 @@ import type { Metrics } from "../http/metrics.js";
 import { redisStore } from "../redis.js";
 import type { MatiContext, MatiConversationContext } from "./context.js";
 import type { Feature } from "./feature.js";
+import { chatLock } from "./lease.js";
 import { AnsweredCallbacks, dropDuplicateUpdates, errorBoundary, floodGuard, loadPersonAndLanguage, UpdatesInFlight } from "./middleware.js";
+import { isTransientFailure } from "./transient.js";
 
 /** Bump when any conversation changes shape: old saved states are then dropped instead of replayed. */
 export const CONVERSATION_STATE_VERSION = 2;
@@ -53,14 +55,21 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
   bot.api.config.use(retry);
 
   if (deps.inFlight) bot.use(deps.inFlight.middleware);
-  // Per-chat ordering within this process (the conversation state is per chat).
+  // Per-chat ordering within this process (the conversation state is per chat)…
   bot.use(sequentialize((ctx) => ctx.chatId?.toString()));
+  // …and across instances (several bots behind one webhook URL).
+  bot.use(chatLock(redis, prefix));
   // Log lines name people by a hash keyed with a secret the process already holds.
   bot.use(errorBoundary(log, answered, { logKey: `mati-log:${config.BOT_TOKEN}`, observer: deps.metrics }));
   bot.use(dropDuplicateUpdates(redis, prefix));
   bot.use(loadPersonAndLanguage(db, config, deps.groupLanguage ?? (async () => undefined)));
   bot.use(floodGuard(redis, prefix, config.FLOOD_LIMIT_PER_MINUTE, 60));
 
+  // An update that fails for a transient reason will be handled again: the
+  // conversation must then find the state it had before this attempt, so the
+  // attempt's state (in which the failed conversation has ended) is not saved.
+  const toHandleAgain = new WeakSet<MatiContext>();
+  const store = redisStore<unknown>(redis, `${prefix}:conversation`, 7 * 86_400);
   bot.use(
     conversations<MatiContext, MatiConversationContext>({
       // Started on enter; abandoned when left by /cancel or halt (onExit is not
@@ -68,13 +77,26 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
       onEnter: (id) => deps.metrics?.conversation(id, "started"),
       onExit: (id) => deps.metrics?.conversation(id, "abandoned"),
       storage: {
-        type: "key",
+        type: "context",
         version: CONVERSATION_STATE_VERSION,
-        adapter: redisStore(redis, `${prefix}:conversation`, 7 * 86_400),
-        // A private chat has one conversation; in a group each member has their own
-        // (a council administrator recording a commitment), so others' messages pass by.
-        getStorageKey: (ctx) =>
-          ctx.chat?.type === "group" || ctx.chat?.type === "supergroup" ? `${ctx.chatId}/${ctx.from?.id ?? 0}` : ctx.chatId?.toString(),
+        // A private chat has one conversation, keyed by the chat id as the chat lock is; in a
+        // group each member has their own (a council administrator recording a commitment),
+        // so others' messages pass by. A transient failure leaves the state as it was, so
+        // the update handled again resumes from the same step.
+        adapter: {
+          read: (ctx) => {
+            const key = conversationKey(ctx);
+            return (key === undefined ? undefined : store.read(key)) as never;
+          },
+          write: async (ctx, state) => {
+            const key = conversationKey(ctx);
+            if (key !== undefined && !toHandleAgain.has(ctx)) await store.write(key, state);
+          },
+          delete: async (ctx) => {
+            const key = conversationKey(ctx);
+            if (key !== undefined && !toHandleAgain.has(ctx)) await store.delete(key);
+          },
+        },
       },
       // Conversations run without the outer middleware: re-install what they
       // need. The person and language are read from the outer context through
@@ -96,6 +118,15 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
       ],
     }),
   );
+
+  bot.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (isTransientFailure(err)) toHandleAgain.add(ctx);
+      throw err;
+    }
+  });
 
   // /cancel must come after conversations() and before createConversation(),
   // or an active conversation swallows it.
@@ -144,6 +175,13 @@ function countingCompletion(
 }
 
 /** JSON round trips turn dates into strings; give them back their type. */
+/** Where a chat's conversation state is kept: the chat, or in a group the member within it. */
+function conversationKey(ctx: MatiContext): string | undefined {
+  if (ctx.chatId === undefined) return undefined;
+  const group = ctx.chat?.type === "group" || ctx.chat?.type === "supergroup";
+  return group ? `${ctx.chatId}/${ctx.from?.id ?? 0}` : String(ctx.chatId);
+}
+
 function reviveUser(user: User | undefined): User | undefined {
   if (!user) return undefined;
   return { ...user, createdAt: new Date(user.createdAt), updatedAt: new Date(user.updatedAt) };

@@ -8,6 +8,8 @@ import { ensureUser } from "../features/users/users.js";
 import { languageFromTelegram, translator, type Language } from "../i18n.js";
 import { logPseudonym, type Logger } from "../log.js";
 import type { MatiContext } from "./context.js";
+import { tryLease } from "./lease.js";
+import { RetryLater, transientReason } from "./transient.js";
 
 /** What the error boundary reports besides the log line (metrics); optional. */
 export interface UpdateObserver {
@@ -20,6 +22,11 @@ export interface UpdateObserver {
  * every callback query is answered so the user's spinner stops. The line
  * names the person by a keyed hash (`logKey`), never by the Telegram id; a
  * private chat's id is the person's id, so only group chat ids are logged.
+ *
+ * A transient failure (Postgres or Redis away, see transient.ts) is not
+ * apologised for: it is rethrown, so that the update is handled again once
+ * they are back (long polling keeps it unconfirmed, a webhook answers 5xx and
+ * Telegram redelivers), and its button is left for that second run to answer.
  */
 export function errorBoundary(log: Logger, answered: AnsweredCallbacks, options: { logKey?: string; observer?: UpdateObserver } = {}): Middleware<MatiContext> {
   const who = (ctx: MatiContext) => {
@@ -34,21 +41,28 @@ export function errorBoundary(log: Logger, answered: AnsweredCallbacks, options:
     const started = performance.now();
     const queryId = ctx.callbackQuery?.id;
     let failed = false;
+    let deferred = false;
     try {
       await next();
     } catch (err) {
       failed = true;
+      const reason = transientReason(err);
+      if (reason !== undefined) {
+        deferred = true;
+        log.warn({ reason, update_id: ctx.update.update_id, ...who(ctx) }, "update deferred: a service is unavailable; it will be handled again");
+        throw err;
+      }
       log.error({ err, update_id: ctx.update.update_id, ...who(ctx) }, "update failed");
       if (ctx.chatId !== undefined && !ctx.inlineQuery) {
         const t = ctx.t ?? translator(languageFromTelegram(ctx.from?.language_code));
         await ctx.api.sendMessage(ctx.chatId, t("common.error_apology")).catch(() => {});
       }
     } finally {
-      if (queryId && !answered.take(queryId)) await ctx.answerCallbackQuery().catch(() => {});
+      if (queryId && !answered.take(queryId) && !deferred) await ctx.answerCallbackQuery().catch(() => {});
       const ms = performance.now() - started;
       const type = updateType(ctx);
       options.observer?.update(type, ms / 1000, failed);
-      log.info({ update_id: ctx.update.update_id, type, ...who(ctx), ms: Math.round(ms), failed }, "update");
+      log.info({ update_id: ctx.update.update_id, type, ...who(ctx), ms: Math.round(ms), failed, ...(deferred ? { deferred } : {}) }, "update");
     }
   };
 }
@@ -60,41 +74,57 @@ function updateType(ctx: MatiContext): string {
 /**
  * Remembers which callback queries some handler already answered, including
  * inside conversations (which use their own Api objects: the transformer is
- * installed there through the conversation plugins).
+ * installed there through the conversation plugins). Answering a button is a
+ * courtesy: when Telegram says the query is too old (an update handled again
+ * after an outage, say), the press is still handled.
  */
 export class AnsweredCallbacks {
   private readonly ids = new Set<string>();
   readonly transformer: Transformer = async (prev, method, payload, signal) => {
-    if (method === "answerCallbackQuery") {
-      const id = (payload as { callback_query_id: string }).callback_query_id;
-      this.ids.add(id);
-      // Bounded: an id is normally taken again within the same update.
-      if (this.ids.size > 10_000) this.ids.delete(this.ids.values().next().value!);
+    if (method !== "answerCallbackQuery") return prev(method, payload, signal);
+    const id = (payload as { callback_query_id: string }).callback_query_id;
+    this.ids.add(id);
+    // Bounded: an id is normally taken again within the same update.
+    if (this.ids.size > 10_000) this.ids.delete(this.ids.values().next().value!);
+    const answer = await prev(method, payload, signal);
+    if (!answer.ok && answer.error_code === 400 && /query is too old|query ID is invalid/.test(answer.description)) {
+      return { ok: true, result: true } as unknown as typeof answer;
     }
-    return prev(method, payload, signal);
+    return answer;
   };
   take(id: string): boolean {
     return this.ids.delete(id);
   }
 }
 
+/** How long a claim on an update outlives its holder (renewed while it is handled). */
+export const UPDATE_CLAIM_TTL_MS = 10_000;
+
 /**
- * Telegram redelivers an update when a webhook answer fails or is slow. An
- * update is claimed while it is handled and remembered for a day once done; a
- * failed one is released so the redelivery is handled.
+ * Telegram redelivers an update when a webhook answer fails or is slow, and
+ * long polling hands an unconfirmed update to the next process. An update is
+ * claimed while it is handled (a renewed lease: a killed process's claim runs
+ * out within UPDATE_CLAIM_TTL_MS) and remembered for a day once done; a
+ * failed one is released so the redelivery is handled. A twin arriving while
+ * the claim is live is handed back (RetryLater), not dropped: the first
+ * attempt may still fail.
  */
 export function dropDuplicateUpdates(redis: Redis, prefix: string): Middleware<MatiContext> {
   return async (ctx, next) => {
     const key = `${prefix}:update:${ctx.update.update_id}`;
-    const claimed = await redis.set(key, "handling", "EX", 120, "NX");
-    if (claimed !== "OK") return;
+    const claim = await tryLease(redis, key, UPDATE_CLAIM_TTL_MS);
+    if (!claim) {
+      if ((await redis.get(key)) === "done") return;
+      throw new RetryLater(`update ${ctx.update.update_id} is being handled by another attempt`);
+    }
     try {
       await next();
-      await redis.set(key, "done", "EX", 86_400);
     } catch (err) {
-      await redis.del(key).catch(() => {});
+      await claim.release().catch(() => {});
       throw err;
     }
+    // Handled: from here the update is confirmed whatever Redis says (a lost "done" only risks a redelivery).
+    await claim.settle("done", 86_400_000).catch(() => {});
   };
 }
 
@@ -140,8 +170,8 @@ export function floodGuard(redis: Redis, prefix: string, limit: number, windowSe
 }
 
 /**
- * Counts updates being handled, so shutdown can wait for them: the runner's
- * stop() only ends fetching, not the handlers already running.
+ * Counts updates being handled (webhook requests and polled updates alike), so
+ * shutdown can wait for them after it stops taking new ones.
  */
 export class UpdatesInFlight {
   private count = 0;

@@ -50,6 +50,20 @@ describe("the error boundary", () => {
     expect(JSON.stringify(logLines)).not.toContain(String(user.id));
   });
 
+  it("still does what a button says when Telegram no longer takes its answer (handled late, after an outage)", async () => {
+    const user = fake.newUser({ language_code: "en" });
+    const chat = fake.addPrivateChat(user);
+    await env.db.insert(users).values({ telegramId: user.id, firstName: user.first_name, language: "en", consentedAt: new Date(), onboardedAt: new Date() });
+    await app.bot.handleUpdate(fake.messageFrom(user, chat, { text: "/menu" }));
+    const menu = fake.chatMessages(chat.id).filter((m) => m.raw.from?.is_bot).at(-1)!;
+    fake.failNext("answerCallbackQuery", 400, "Bad Request: query is too old and response timeout expired or query ID is invalid");
+    await app.bot.handleUpdate(fake.callbackFrom(user, menu, "menu:help"));
+    const shown = fake.chatMessages(chat.id).filter((m) => m.raw.from?.is_bot);
+    expect(shown.at(-1)!.text).not.toContain("Sorry, something went wrong");
+    expect(shown.at(-1)!.message_id).toBe(menu.message_id);
+    expect(shown.at(-1)!.text).toContain("What Mati can do for you");
+  });
+
   it("keeps personal data out of the logs (ids only)", () => {
     const text = JSON.stringify(logLines);
     expect(text).not.toMatch(/first_name|username|"text"/);

@@ -86,6 +86,13 @@ export class FakeTelegram {
   webhook: { url: string; secret?: string } | undefined;
   /** Extra latency per method (e.g. a slow sendMessage while the bot shuts down). */
   readonly latency = new Map<string, number>();
+  /** The highest offset a getUpdates call confirmed: every update below it is handled (long polling). */
+  confirmedOffset = 0;
+  /** Every webhook request made, with the answer's status (0: no answer). */
+  readonly webhookAttempts: { update_id: number; status: number }[] = [];
+  /** Pause before the first redelivery of a webhook update that failed; doubles up to 2 s. Telegram's is longer. */
+  webhookRetryMs = 100;
+  private readonly webhookChains = new Map<string, Promise<void>>();
 
   constructor(readonly token = TEST_TOKEN, readonly me: UserFromGetMe = testBotInfo) {}
 
@@ -187,6 +194,51 @@ export class FakeTelegram {
     const waiting = this.pollers;
     this.pollers = [];
     for (const wake of waiting) wake();
+  }
+
+  /**
+   * Hands an update to the bot as Telegram would: by webhook when one is set
+   * (one chat's updates one after another, each retried until answered 2xx),
+   * otherwise queued for getUpdates. Resolves once it is delivered (webhook)
+   * or queued (polling).
+   */
+  pushUpdate(update: Update): Promise<void> {
+    if (!this.webhook) {
+      this.enqueueUpdate(update);
+      return Promise.resolve();
+    }
+    const key = String(chatOf(update) ?? `u${update.update_id}`);
+    const run = (this.webhookChains.get(key) ?? Promise.resolve()).then(() => this.postUntilAccepted(update));
+    this.webhookChains.set(key, run);
+    return run;
+  }
+
+  /** Resolves once every webhook update pushed so far was accepted. */
+  async webhookDrained(): Promise<void> {
+    await Promise.all(this.webhookChains.values());
+  }
+
+  private async postUntilAccepted(update: Update): Promise<void> {
+    let pause = this.webhookRetryMs;
+    while (!this.closed && this.webhook) {
+      let status = 0;
+      try {
+        const response = await fetch(this.webhook.url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(this.webhook.secret ? { "X-Telegram-Bot-Api-Secret-Token": this.webhook.secret } : {}) },
+          body: JSON.stringify(update),
+          signal: AbortSignal.timeout(60_000),
+        });
+        status = response.status;
+        await response.arrayBuffer();
+      } catch {
+        // no answer: the bot is down or restarting
+      }
+      this.webhookAttempts.push({ update_id: update.update_id, status });
+      if (status >= 200 && status < 300) return;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(pause * 2, 2_000);
+    }
   }
 
   get pendingUpdateCount(): number {
@@ -396,6 +448,7 @@ export class FakeTelegram {
     const offset = Number(p.offset ?? 0);
     const limit = Math.min(Number(p.limit ?? 100), 100);
     const timeoutMs = Number(p.timeout ?? 0) * 1000;
+    this.confirmedOffset = Math.max(this.confirmedOffset, offset);
     // Updates below the offset are confirmed: Telegram forgets them.
     this.pendingUpdates = this.pendingUpdates.filter((u) => u.update_id >= offset);
     if (this.pendingUpdates.length === 0 && timeoutMs > 0 && !this.closed) {
@@ -451,6 +504,17 @@ export class FakeTelegram {
       },
     };
   }
+}
+
+function chatOf(update: Update): number | undefined {
+  return (
+    update.message?.chat.id ??
+    update.edited_message?.chat.id ??
+    update.callback_query?.message?.chat.id ??
+    update.my_chat_member?.chat.id ??
+    update.chat_member?.chat.id ??
+    update.callback_query?.from.id
+  );
 }
 
 function headerOf(headers: unknown, name: string): string | undefined {

@@ -1,5 +1,7 @@
 /** A Redis server of the test's own (for stopping and restarting it without touching the shared one). */
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { Redis } from "ioredis";
 import { freePort } from "./process.js";
 
@@ -9,11 +11,19 @@ export interface PrivateRedis {
   start(): Promise<void>;
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+/**
+ * `persistent`: append-only file synced on every write, as production runs
+ * Redis (README), so a restart keeps queues and conversation state; without
+ * it a restart empties Redis.
+ */
+export async function startPrivateRedis(options: { persistent?: boolean } = {}): Promise<PrivateRedis> {
   const port = await freePort();
+  const persistence = options.persistent
+    ? ["--dir", mkdtempSync(`${tmpdir()}/mati-redis-`), "--appendonly", "yes", "--appendfsync", "always", "--maxmemory-policy", "noeviction"]
+    : ["--appendonly", "no"];
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence], { stdio: "ignore" });
     const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
     probe.on("error", () => {}); // refusals are expected until the server is up
     for (let i = 0; i < 100; i++) {

@@ -1,6 +1,6 @@
 /** Runs src/main.ts as a real process (as `npm start` does) for start-up, restart and shutdown tests. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,12 @@ export interface MatiProcess {
   output(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /**
+   * SIGKILL to the app and every process under it (tsx runs the app in a
+   * child process, which a SIGKILL to tsx alone would leave running), as a
+   * power cut or the OOM killer would. Resolves once the app is gone.
+   */
+  hardKill(): Promise<void>;
 }
 
 /**
@@ -40,6 +46,18 @@ export function startMati(env: Record<string, string>): MatiProcess {
     child,
     output: () => output,
     exited,
+    hardKill: async () => {
+      const tree = processTree(child.pid!);
+      for (const pid of tree) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      await exited;
+      while (tree.some(alive)) await new Promise((r) => setTimeout(r, 20));
+    },
     waitForLog: (pattern, timeoutMs = 20_000) =>
       new Promise((resolve, reject) => {
         const check = () => {
@@ -58,6 +76,30 @@ export function startMati(env: Record<string, string>): MatiProcess {
         check();
       }),
   };
+}
+
+/** A process and all its descendants (from /proc). */
+function processTree(pid: number): number[] {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${all[i]}/task`)) {
+        all.push(...readFileSync(`/proc/${all[i]}/task/${task}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number));
+      }
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return all;
+}
+
+/** Running (a zombie, killed and not yet reaped, counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
 }
 
 export async function freePort(): Promise<number> {

@@ -9,3 +9,4 @@ export * from "./digest.js";
 export * from "./broadcasts.js";
 export * from "./forums.js";
 export * from "./commitments.js";
+export * from "./updates.js";

@@ -66,7 +66,7 @@ export type FileResult = { ok: true; complaint: Complaint } | { ok: false; reaso
  * in one transaction. The per-person lock makes the daily limit hold even when
  * two confirmations race.
  */
-export async function fileComplaint(db: Database, draft: ComplaintDraft, options: { timeZone: string; dailyLimit?: number; now?: Date }): Promise<FileResult> {
+export async function fileComplaint(db: DatabaseOrTransaction, draft: ComplaintDraft, options: { timeZone: string; dailyLimit?: number; now?: Date }): Promise<FileResult> {
   const now = options.now ?? new Date();
   const limit = options.dailyLimit ?? DAILY_COMPLAINT_LIMIT;
   return db.transaction(async (tx) => {

@@ -8,6 +8,7 @@ import { InlineKeyboard } from "grammy";
 import type { MatiConversation, MatiConversationContext } from "../../bot/context.js";
 import type { Config } from "../../config.js";
 import type { Database } from "../../db/client.js";
+import { once } from "../../db/once.js";
 import { languages, translator } from "../../i18n.js";
 import type { Queues } from "../../queue/queues.js";
 import { complaintCategories, complaintCategoryKey, type ComplaintCategory } from "../catalogue/complaint-categories.js";
@@ -189,16 +190,20 @@ export function complainConversation(deps: ConversationDeps) {
     }
 
     const result = await conversation.external(async () => {
-      const filed = await fileComplaint(
-        db,
-        { userId: user.id, communeCode, category, serviceKey, description, photoFileIds: photos, voiceFileId: voice, location, anonymous, firstName, publishText },
-        { timeZone: config.TIMEZONE },
-      );
+      // Keyed by the press of Send: handled again after a crash, it finds this complaint instead of filing another.
+      const filed = await once(db, `complaint:${confirm.ctx.update.update_id}`, async (tx) => {
+        const outcome = await fileComplaint(
+          tx,
+          { userId: user.id, communeCode, category, serviceKey, description, photoFileIds: photos, voiceFileId: voice, location, anonymous, firstName, publishText },
+          { timeZone: config.TIMEZONE },
+        );
+        return outcome.ok ? { ok: true as const, id: outcome.complaint.id, reference: outcome.complaint.reference } : { ok: false as const };
+      });
       if (!filed.ok) return { ok: false as const };
-      // Delivery and the overdue check go through the queue: the reply here does not wait for Telegram groups.
-      await enqueueDelivery(queues, filed.complaint.id, "filed");
-      await scheduleOverdueCheck(queues, filed.complaint.id, deps.overdueAfterMs);
-      return { ok: true as const, reference: filed.complaint.reference };
+      // Delivery and the overdue check go through the queue (job ids are the complaint's: a second run adds nothing).
+      await enqueueDelivery(queues, filed.id, "filed");
+      await scheduleOverdueCheck(queues, filed.id, deps.overdueAfterMs);
+      return { ok: true as const, reference: filed.reference };
     });
     if (!result.ok) {
       await ctx.reply(t("complaints.daily_limit", { limit: DAILY_COMPLAINT_LIMIT }));

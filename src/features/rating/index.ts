@@ -6,6 +6,7 @@ import { Composer, InlineKeyboard } from "grammy";
 import type { MatiContext, MatiConversation, MatiConversationContext } from "../../bot/context.js";
 import type { Feature } from "../../bot/feature.js";
 import type { Database } from "../../db/client.js";
+import { once } from "../../db/once.js";
 import { ensureCommune } from "../areas/picker.js";
 import { formatDate, formatNumber } from "../../i18n.js";
 import { MIN_RATINGS_SHOWN } from "../catalogue/scale.js";
@@ -48,8 +49,9 @@ export function ratingFeature(deps: FeatureDeps): Feature {
       return;
     }
 
+    // Keyed by the press of Send: handled again after a crash, it finds this rating instead of saving another.
     const saved = await conversation.external(() =>
-      recordRating(db, {
+      once(db, `rating:${d.ctx.update.update_id}`, (tx) => recordRating(tx, {
         service: service.key,
         communeCode,
         source: "self",
@@ -60,7 +62,7 @@ export function ratingFeature(deps: FeatureDeps): Feature {
         comment: draft.comment,
         commentVoiceFileId: draft.commentVoiceFileId,
         profile: raterProfileOf(user),
-      }),
+      })),
     );
     const thanks = [
       d.t("rating.saved", { service: d.t(serviceNameKey(service.key)), commune }),

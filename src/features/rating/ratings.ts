@@ -117,7 +117,7 @@ export async function previousRatingInWindow(
  * commune and 30 days); a lock on that triple keeps two quick saves from both
  * counting.
  */
-export async function recordRating(db: Database, input: RatingInput, now = new Date()): Promise<{ id: number; replacedId?: number }> {
+export async function recordRating(db: DatabaseOrTransaction, input: RatingInput, now = new Date()): Promise<{ id: number; replacedId?: number }> {
   validate(input);
   return db.transaction(async (tx) => {
     let previous: PreviousRating | undefined;

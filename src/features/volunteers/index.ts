@@ -7,6 +7,7 @@ import { Composer, InlineKeyboard } from "grammy";
 import type { MatiContext, MatiConversation, MatiConversationContext } from "../../bot/context.js";
 import type { Feature } from "../../bot/feature.js";
 import { ageGroups, ratingSexes } from "../../db/schema/index.js";
+import { once } from "../../db/once.js";
 import { formatNumber, type Language, type Translate } from "../../i18n.js";
 import { services, serviceNameKey } from "../catalogue/services.js";
 import type { FeatureDeps } from "../index.js";
@@ -104,7 +105,7 @@ export function volunteersFeature(deps: FeatureDeps): Feature {
       const decision = await reviewRating(d, draft, { place: commune.name });
       if (decision === "send") {
         await conversation.external(() =>
-          recordRating(db, {
+          once(db, `interview-rating:${d.ctx.update.update_id}`, (tx) => recordRating(tx, {
             service: service.key,
             communeCode: commune.code,
             source: "interview",
@@ -116,7 +117,7 @@ export function volunteersFeature(deps: FeatureDeps): Feature {
             comment: draft.comment,
             commentVoiceFileId: draft.commentVoiceFileId,
             profile,
-          }),
+          })),
         );
         rated.push(service.key);
       }
