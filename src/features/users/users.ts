@@ -38,6 +38,12 @@ export async function ensureUser(db: Database, person: TelegramPerson, adminIds:
   return updated!;
 }
 
+/** The language a person chose, if they have a row and chose one. */
+export async function languageOf(db: Database, telegramId: number): Promise<Language | undefined> {
+  const [row] = await db.select({ language: users.language }).from(users).where(eq(users.telegramId, telegramId)).limit(1);
+  return row?.language ?? undefined;
+}
+
 export async function setUserLanguage(db: Database, userId: number, language: Language): Promise<void> {
   await db.update(users).set({ language, updatedAt: new Date() }).where(eq(users.id, userId));
 }
