@@ -16,39 +16,18 @@
  * fuzz.stress.test.ts (npm run test:stress, FUZZ_RUNS sequences).
  */
 import fc from "fast-check";
-import type { Chat, Message, Update, User } from "grammy/types";
+import type { Message, Update, User } from "grammy/types";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { fileComplaint } from "../../src/features/complaints/complaints.js";
 import { createLogger } from "../../src/log.js";
-import { communes } from "../support/areas.js";
-import { seedSmallGazetteer } from "../support/areas.js";
+import { communes, seedSmallGazetteer } from "../support/areas.js";
 import { useTestEnvironment, type TestEnvironment } from "../support/env.js";
 import type { FakeTelegram, SeenMessage } from "../support/fake-telegram.js";
 import { createHarness, type Harness, type Person } from "../support/harness.js";
 import { returningCitizen } from "../support/onboarding.js";
-import { citizen, delivered, fileThroughBot, linkCouncil, staff } from "../features/complaints/support.js";
+import { seedWorld, type Actor, type World } from "./world.js";
 
 // ── The cast ─────────────────────────────────────────────────────────────
-
-/** Who can act in a step: people in their private chats and in groups. */
-interface Actor {
-  user: User;
-  chat: Chat;
-}
-
-/** What lasts across sequences: the groups, their members and the complaints of council B. */
-interface World {
-  fake: FakeTelegram;
-  /** A member of Ta Phou's council group (council A): never of Treas's complaints. */
-  memberA: Actor;
-  /** Someone in Treas's council group (council B) who is no longer a member. */
-  formerB: Actor;
-  /** A member of a basic group that is linked to no council. */
-  unlinked: Actor;
-  channel: Chat.ChannelChat;
-  /** Complaints that belong to council B, with their messages in B's group. */
-  complaintsOfB: number[];
-}
 
 /** Fresh for each sequence: a newcomer, a citizen, and a citizen with a complaint of their own. */
 interface Cast {
@@ -57,43 +36,6 @@ interface Cast {
 }
 
 const ACTORS = 6; // newcomer, citizen, complainant, memberA, formerB, unlinked
-
-async function seedWorld(env: TestEnvironment): Promise<World> {
-  // Complaints reach council B's group through the real queue: a harness with workers, closed afterwards.
-  const seeding = await createHarness(env);
-  seeding.startWorkers();
-  try {
-    const dara = await staff(seeding, env);
-    const groupA = seeding.group("Ta Phou council");
-    const groupB = seeding.group("Treas council");
-    await linkCouncil(dara, groupA, communes.taPhou);
-    await linkCouncil(dara, groupB, communes.treas);
-    const complaintsOfB: number[] = [];
-    for (const [lang, anonymous] of [["km", true], ["en", false]] as const) {
-      const author = await citizen(seeding, env, lang, communes.treas, { first_name: "Author" });
-      const filed = await fileThroughBot(env, author, lang, { category: "other", text: "The well at the school has been dry for a month.", anonymous });
-      await delivered(groupB, filed.reference);
-      complaintsOfB.push(filed.id);
-    }
-    const memberA = groupA.member({ first_name: "Member A", language_code: "km" });
-    const formerB = groupB.member({ first_name: "Former B" });
-    seeding.fake.setMember(groupB.id, formerB.id, "left");
-    const basic = seeding.fake.addChat<Chat.GroupChat>({ id: -4_000_000_001, type: "group", title: "Village friends" });
-    const unlinkedUser = seeding.fake.newUser({ first_name: "Neighbour", language_code: "en" });
-    seeding.fake.setMember(basic.id, unlinkedUser.id, "member");
-    const channel = seeding.fake.addChat<Chat.ChannelChat>({ id: -1_009_000_000_001, type: "channel", title: "News" });
-    return {
-      fake: seeding.fake,
-      memberA: { user: memberA.user, chat: memberA.chat },
-      formerB: { user: formerB.user, chat: formerB.chat },
-      unlinked: { user: unlinkedUser, chat: basic },
-      channel,
-      complaintsOfB,
-    };
-  } finally {
-    await seeding.close();
-  }
-}
 
 async function castFor(h: Harness, env: TestEnvironment, world: World, lang: "km" | "en" | undefined): Promise<Cast> {
   const newcomer = h.person(lang ? { language_code: lang } : {});
@@ -120,6 +62,8 @@ type Step =
   | { kind: "media"; actor: number; media: Media; caption?: string }
   | { kind: "edit"; actor: number; text: string }
   | { kind: "press"; actor: number; pick: number }
+  /** Tapping through: several real buttons in a row, each on the newest message that has some. */
+  | { kind: "taps"; actor: number; picks: number[] }
   | { kind: "stale"; actor: number; pick: number; button: number }
   | { kind: "forged"; actor: number; data: string; on: On }
   | { kind: "keyboard"; actor: number; pick: number }
@@ -193,6 +137,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("media" as const), actor, media: fc.constantFrom<Media>("sticker", "document", "image-document", "photo", "voice", "location", "contact", "video_note", "poll", "dice"), caption: fc.option(anyText, { nil: undefined }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("edit" as const), actor, text: anyText }) },
   { weight: 12, arbitrary: fc.record({ kind: fc.constant("press" as const), actor, pick: fc.nat() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("taps" as const), actor, picks: fc.array(fc.nat(), { minLength: 2, maxLength: 12 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("stale" as const), actor, pick: fc.nat(), button: fc.nat() }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("forged" as const), actor, data: forgedData, on: fc.constantFrom<On>("last", "last", "older", "foreign", "inline", "missing") }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("keyboard" as const), actor, pick: fc.nat() }) },
@@ -302,6 +247,8 @@ function updateFor(s: Step, c: Context): Update | undefined {
       const base = earlier ?? { message_id: 1, date: Math.floor(Date.now() / 1000) - 60, chat: who.chat, from: who.user };
       return fake.makeUpdate({ edited_message: { ...base, text: s.text, edit_date: Math.floor(Date.now() / 1000) } } as Omit<Update, "update_id">);
     }
+    case "taps":
+      return undefined;
     case "press": {
       const last = [...mine].reverse().find((m) => withData(m).length > 0);
       const button = last && pickOf(withData(last), s.pick);
@@ -422,12 +369,15 @@ export function fuzzTheBot(options: FuzzOptions): void {
         const rowsBefore = await rowCounts(env);
         const completedBefore = await completedConversations(h);
         const callbackIds: string[] = [];
-        for (const s of steps) {
-          const update = updateFor(s, context);
-          if (!update) continue;
+        const deliver = async (update: Update | undefined) => {
+          if (!update) return;
           if (update.callback_query) callbackIds.push(update.callback_query.id), callbacksSent++;
           updatesSent++;
           await h.deliver(update);
+        };
+        for (const s of steps) {
+          if (s.kind === "taps") for (const pick of s.picks) await deliver(updateFor({ kind: "press", actor: s.actor, pick }, context));
+          else await deliver(updateFor(s, context));
         }
         expect(problems.join("\n"), "errors logged while handling the sequence").toBe("");
         const answered = new Set(h.fake.callsTo("answerCallbackQuery").map((c) => String(c.params.callback_query_id)));
