@@ -48,7 +48,8 @@ export async function showScreen(ctx: MatiConversationContext, messageId: number
  * A plain button handler's answer on the message that was pressed: the message
  * becomes `content`. Pressing the same button twice changes nothing (not an
  * error); a message the bot can no longer edit (Telegram sends it with date 0
- * once deleted or out of reach) gets the content as a new message instead.
+ * once deleted or out of reach, or refuses the edit as not found / not
+ * editable) gets the content as a new message instead.
  */
 export async function showOnPressed(ctx: Context, content: ScreenContent): Promise<void> {
   const pressed = ctx.callbackQuery?.message;
@@ -58,7 +59,8 @@ export async function showOnPressed(ctx: Context, content: ScreenContent): Promi
       return;
     } catch (err) {
       if (isNotModified(err)) return;
-      if (!(err instanceof GrammyError)) throw err;
+      // Only "out of reach" becomes a new message; any other refusal is a fault of ours, for the error boundary.
+      if (!(err instanceof GrammyError && /message to edit not found|message can't be edited/.test(err.description))) throw err;
     }
   }
   // A button on an inline message has no chat to answer in.
