@@ -113,6 +113,9 @@ class Feed {
     // The stand-in keeps a record of every call for tests; here it would only grow.
     setInterval(() => fake.calls.splice(0), 1000).unref();
   }
+  get inFlight(): number {
+    return this.waiting.size;
+  }
   deliver(update: Update): Promise<void> {
     this.delivered++;
     const done = new Promise<void>((resolve) => this.waiting.set(update.update_id, resolve));
@@ -268,7 +271,12 @@ async function measure(bot: BotProcess, feed: Feed, work: () => Promise<void>, p
   await sleep(50);
   const before = feed.delivered;
   const started = performance.now();
-  await work();
+  let last = -1;
+  const progress = setInterval(() => {
+    say(`  … ${feed.delivered - before} updates after ${((performance.now() - started) / 1000).toFixed(0)} s, ${feed.inFlight} in flight${feed.delivered === last ? " (no progress)" : ""}`);
+    last = feed.delivered;
+  }, 10_000);
+  await work().finally(() => clearInterval(progress));
   const seconds = (performance.now() - started) / 1000;
   const report = await bot.report(profile);
   if (report.profile) say(`  CPU profile: ${report.profile}`);

@@ -17,7 +17,6 @@ import { allFeatures, allJobHandlers, CommandMenus, groupLanguageLookup, startSc
 import { peopleWithRoles } from "./features/users/users.js";
 import { open311Routes, summaryRoutes } from "./features/open-data/http.js";
 import { Metrics, metricsRoute } from "./http/metrics.js";
-import { queueDashboardRoutes } from "./http/queue-dashboard.js";
 import { createHttpServer, healthRoutes, listen, type Route } from "./http/server.js";
 import { createLogger, type Logger } from "./log.js";
 import { closeQueues, createQueues } from "./queue/queues.js";
@@ -66,7 +65,11 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     { name: "redis", check: () => redis.ping() },
   ]);
   routes.push(metricsRoute(metrics), ...open311Routes({ config, db, redis }), ...summaryRoutes({ config, db, redis }));
-  if (config.ADMIN_HTTP_PASSWORD) routes.push(...queueDashboardRoutes(Object.values(queues), config.ADMIN_HTTP_PASSWORD));
+  // The dashboard (bull-board and express, some 30 MB) is loaded only where it is turned on.
+  if (config.ADMIN_HTTP_PASSWORD) {
+    const { queueDashboardRoutes } = await import("./http/queue-dashboard.js");
+    routes.push(...queueDashboardRoutes(Object.values(queues), config.ADMIN_HTTP_PASSWORD));
+  }
   if (runsBot && webhookPath) {
     const handle = webhookCallback(bot, "http", { secretToken: config.WEBHOOK_SECRET, onTimeout: "throw" });
     routes.push({ method: "POST", path: webhookPath, handler: (req, res) => handle(req, res) });
@@ -113,7 +116,12 @@ export async function createApp(config: Config, options: AppOptions = {}) {
         await bot.api.setWebhook(config.WEBHOOK_URL, { secret_token: config.WEBHOOK_SECRET });
       } else {
         await bot.api.deleteWebhook();
-        runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"] } } });
+        // At most UPDATE_CONCURRENCY updates in hand at once; the rest wait at Telegram. The work
+        // is mostly CPU, so more at once only lengthens each one and grows the heap.
+        runner = run(bot, {
+          sink: { concurrency: config.UPDATE_CONCURRENCY },
+          runner: { fetch: { allowed_updates: ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"] } },
+        });
       }
     },
     async start() {
