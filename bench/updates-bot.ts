@@ -20,6 +20,7 @@ const [mode, apiRoot, dbName] = process.argv.slice(2) as ["mati" | "echo", strin
 const send = (message: unknown) => process.send!(message);
 
 let durations: number[] = [];
+let redisCommands = 0;
 let peakRss = 0;
 let cpuAt = process.cpuUsage();
 let phaseStarted = performance.now();
@@ -62,6 +63,12 @@ if (mode === "mati") {
     observe(type, seconds, failed);
   };
   signalCompletion(app.bot as unknown as Bot<never>);
+  // Round trips to Redis per update (the app's own connection; BullMQ's are apart).
+  const sendCommand = app.redis.sendCommand.bind(app.redis);
+  app.redis.sendCommand = ((...args: Parameters<typeof sendCommand>) => {
+    redisCommands++;
+    return sendCommand(...args);
+  }) as typeof sendCommand;
   await app.start();
   stop = () => app.stop();
 } else {
@@ -89,6 +96,7 @@ process.on("message", async (message: { type: string; profile?: string }) => {
   switch (message.type) {
     case "phase":
       durations = [];
+      redisCommands = 0;
       peakRss = process.memoryUsage().rss;
       cpuAt = process.cpuUsage();
       phaseStarted = performance.now();
@@ -100,7 +108,7 @@ process.on("message", async (message: { type: string; profile?: string }) => {
       const cpu = process.cpuUsage(cpuAt);
       const profile = profiler && message.profile ? await profiler.stop(message.profile) : undefined;
       profiler = undefined;
-      send({ type: "report", durations, peakRssMb: peakRss / 1e6, cpuPct: ((cpu.user + cpu.system) / 1000 / (performance.now() - phaseStarted)) * 100, profile });
+      send({ type: "report", durations, redisCommands, peakRssMb: peakRss / 1e6, cpuPct: ((cpu.user + cpu.system) / 1000 / (performance.now() - phaseStarted)) * 100, profile });
       return;
     }
     case "stop":

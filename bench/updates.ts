@@ -17,8 +17,9 @@
  *   flat out  BENCH_USERS users (default 1,000; BENCH_N also sets it), no pause:
  *             updates/s, handler p50/p99, peak RSS, CPU of the bot process
  *   paced     another BENCH_USERS users with random pauses, offering
- *             BENCH_RATE updates/s (default 200) for BENCH_PACED_SECONDS (20):
- *             handler p50/p99 at a steady load below saturation
+ *             BENCH_RATE updates/s (default: half of what Mati managed flat
+ *             out, so the load is below saturation on any machine) for
+ *             BENCH_PACED_SECONDS (20): handler p50/p99 at a steady load
  *
  * Then the same updates (each user's recorded steps, in order, with the same
  * pauses) against the echo bot, and the ratio. BENCH_PROFILE=DIR writes a CPU
@@ -41,7 +42,8 @@ import { adminDatabaseUrl, databaseUrlFor, redisUrl } from "../test/support/urls
 import { deleteRedisKeys } from "../test/support/scratch.js";
 
 const USERS = Number(process.env.BENCH_USERS ?? process.env.BENCH_N ?? 1000);
-const RATE = Number(process.env.BENCH_RATE ?? 200);
+/** The paced phase's offered load: a number, or (default) half of Mati's flat-out updates/s on this machine. */
+let RATE = Number(process.env.BENCH_RATE ?? NaN);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 20);
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -54,6 +56,7 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
 
 interface Report {
   durations: number[];
+  redisCommands: number;
   peakRssMb: number;
   cpuPct: number;
   profile?: string;
@@ -101,9 +104,12 @@ class Feed {
   /** The reply keyboard (labels) each chat was last shown. */
   readonly replyKeyboards = new Map<number, string[]>();
   delivered = 0;
+  /** Bot API calls the bot made, by method (getUpdates apart). */
+  readonly apiCalls = new Map<string, number>();
   constructor(readonly fake: FakeTelegram) {
     const handle = fake.handle.bind(fake);
     fake.handle = async (method, params) => {
+      if (method !== "getUpdates") this.apiCalls.set(method, (this.apiCalls.get(method) ?? 0) + 1);
       if (method === "sendMessage") {
         const markup = (typeof params.reply_markup === "string" ? JSON.parse(params.reply_markup) : params.reply_markup) as { keyboard?: { text: string }[][] } | undefined;
         if (markup?.keyboard) this.replyKeyboards.set(Number(params.chat_id), markup.keyboard.flat().map((b) => b.text));
@@ -257,6 +263,8 @@ async function replay(u: SimUser, feed: Feed, stopped: () => boolean): Promise<v
 
 interface Figures {
   updates: number;
+  /** Per update: Bot API calls, Redis commands (the app's connection), Postgres transactions. */
+  perUpdate: { api: number; redis: number; postgres: number };
   seconds: number;
   perSecond: number;
   p50: number;
@@ -266,9 +274,11 @@ interface Figures {
   cpuPct: number;
 }
 
-async function measure(bot: BotProcess, feed: Feed, work: () => Promise<void>, profile?: string): Promise<Figures> {
+async function measure(bot: BotProcess, feed: Feed, work: () => Promise<void>, profile?: string, postgresTransactions?: () => Promise<number>): Promise<Figures> {
   bot.phase(profile);
   await sleep(50);
+  const apiBefore = [...feed.apiCalls.values()].reduce((a, b) => a + b, 0);
+  const pgBefore = (await postgresTransactions?.()) ?? 0;
   const before = feed.delivered;
   const started = performance.now();
   let last = -1;
@@ -282,7 +292,10 @@ async function measure(bot: BotProcess, feed: Feed, work: () => Promise<void>, p
   if (report.profile) say(`  CPU profile: ${report.profile}`);
   const sorted = [...report.durations].sort((a, b) => a - b);
   const updates = feed.delivered - before;
-  return { updates, seconds, perSecond: updates / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN, peakRssMb: report.peakRssMb, cpuPct: report.cpuPct };
+  // Postgres counts transactions within about a second of their end.
+  const pgAfter = postgresTransactions ? (await sleep(1500), await postgresTransactions()) : 0;
+  const perUpdate = { api: ([...feed.apiCalls.values()].reduce((a, b) => a + b, 0) - apiBefore) / updates, redis: report.redisCommands / updates, postgres: (pgAfter - pgBefore) / updates };
+  return { updates, perUpdate, seconds, perSecond: updates / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN, peakRssMb: report.peakRssMb, cpuPct: report.cpuPct };
 }
 
 /** Runs `run` for every user at once (flat out), or with pauses for PACED_SECONDS (paced). */
@@ -330,7 +343,7 @@ try {
     if (existsSync(`${dir}/cambodia_admin_units.csv`)) await importUnits(db, readFileSync(`${dir}/cambodia_admin_units.csv`));
   } else await seedSmallGazetteer(db);
   communeNames = (await sql<{ en: string; km: string }[]>`select name_en as en, name_km as km from areas where level = 'commune' order by random() limit 300`).map((r) => ({ ...r }));
-  say(`gazetteer: ${dir ? "national" : "test fixture"}; ${USERS} users per phase; paced at ${RATE} updates/s for ${PACED_SECONDS} s`);
+  say(`gazetteer: ${dir ? "national" : "test fixture"}; ${USERS} users per phase`);
 
   const people = (fake: FakeTelegram, feed: Feed, pause: () => number, stopped: () => boolean) =>
     Array.from({ length: USERS }, (_, i) => {
@@ -339,6 +352,8 @@ try {
       const commune = communeNames[i % communeNames.length]!;
       return new SimUser(user, fake.addPrivateChat(user), lang, lang === "km" ? commune.km : commune.en, feed, pause, stopped);
     });
+
+  const transactions = async () => (await admin<{ n: number }[]>`select (xact_commit + xact_rollback)::int as n from pg_stat_database where datname = ${name}`)[0]!.n;
 
   // Mati.
   const fake = new FakeTelegram();
@@ -355,9 +370,10 @@ try {
     figures: await measure(mati, feed, async () => {
       flatUsers = people(fake, feed, () => 0, () => false);
       await drive(flatUsers, (u) => scenario(u));
-    }, PROFILE_DIR ? `${PROFILE_DIR}/updates-mati.cpuprofile` : undefined),
+    }, PROFILE_DIR ? `${PROFILE_DIR}/updates-mati.cpuprofile` : undefined, transactions),
   });
-  say("mati, paced…");
+  if (!Number.isFinite(RATE)) RATE = Math.max(1, Math.round(results[0]!.figures.perSecond / 2));
+  say(`mati, paced at ${RATE} updates/s for ${PACED_SECONDS} s…`);
   let pacedStop = false;
   results.push({
     bot: "mati",
@@ -366,7 +382,7 @@ try {
       pacedUsers = people(fake, feed, pausing, () => pacedStop);
       setTimeout(() => (pacedStop = true), PACED_SECONDS * 1000);
       await drive(pacedUsers, (u) => scenario(u));
-    }),
+    }, undefined, transactions),
   });
   await mati.stop();
   await api.close();
@@ -406,12 +422,14 @@ try {
 }
 
 const row = (r: (typeof results)[number]) =>
-  `${r.bot.padEnd(5)} ${r.phase.padEnd(9)} ${String(r.figures.updates).padStart(8)} ${r.figures.seconds.toFixed(1).padStart(7)} ${r.figures.perSecond.toFixed(0).padStart(9)} ${r.figures.p50.toFixed(1).padStart(8)} ${r.figures.p99.toFixed(1).padStart(8)} ${r.figures.max.toFixed(0).padStart(8)} ${r.figures.peakRssMb.toFixed(0).padStart(13)} ${r.figures.cpuPct.toFixed(0).padStart(6)}`;
+  `${r.bot.padEnd(5)} ${r.phase.padEnd(9)} ${String(r.figures.updates).padStart(8)} ${r.figures.seconds.toFixed(1).padStart(7)} ${r.figures.perSecond.toFixed(0).padStart(9)} ${r.figures.p50.toFixed(1).padStart(8)} ${r.figures.p99.toFixed(1).padStart(8)} ${r.figures.max.toFixed(0).padStart(8)} ${r.figures.peakRssMb.toFixed(0).padStart(13)} ${r.figures.cpuPct.toFixed(0).padStart(6)} ${((r.figures.cpuPct / 100) * r.figures.seconds * 1000 / r.figures.updates).toFixed(2).padStart(14)}`;
 const flat = (bot: string) => results.find((r) => r.bot === bot && r.phase === "flat out")!.figures;
 const paced = (bot: string) => results.find((r) => r.bot === bot && r.phase === "paced")!.figures;
 console.log(`\nupdates benchmark: ${USERS} simulated users per phase, local Bot API stand-in over HTTP, long polling`);
 console.log(mix);
-console.log("bot   phase      updates  time(s)  updates/s  p50(ms)  p99(ms)  max(ms)  peak RSS (MB)  CPU %");
+const mf = results[0]!.figures.perUpdate;
+console.log(`mati, per update (flat out): ${mf.api.toFixed(2)} Bot API calls, ${mf.redis.toFixed(2)} Redis commands (besides BullMQ), ${mf.postgres.toFixed(2)} Postgres transactions`);
+console.log("bot   phase      updates  time(s)  updates/s  p50(ms)  p99(ms)  max(ms)  peak RSS (MB)  CPU %  CPU ms/update");
 for (const r of results) console.log(row(r));
 console.log(
   `mati/echo: ${((flat("mati").perSecond / flat("echo").perSecond) * 100).toFixed(0)}% of the echo bot's updates/s; p99 paced ${paced("mati").p99.toFixed(1)} ms vs ${paced("echo").p99.toFixed(1)} ms`,

@@ -35,7 +35,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const log = options.log ?? createLogger(config.LOG_LEVEL);
   const { db, sql } = createDatabase(config.DATABASE_URL);
   const logRedisError = (err: Error) => log.warn({ err: err.message }, "redis connection lost; retrying");
-  const redis = createRedis(config.REDIS_URL, {}, logRedisError);
+  // Commands issued in the same tick (many updates at once) go to Redis in one write.
+  const redis = createRedis(config.REDIS_URL, { enableAutoPipelining: true }, logRedisError);
   // BullMQ's blocking connections must never give up on a command.
   const queueConnection = createRedis(config.REDIS_URL, { maxRetriesPerRequest: null }, logRedisError);
   const queues = createQueues(queueConnection, config.REDIS_PREFIX);
