@@ -18,13 +18,19 @@ import { TEST_TOKEN, testBotInfo } from "../test/support/fake-telegram.js";
 
 const [mode, apiRoot, dbName] = process.argv.slice(2) as ["mati" | "echo", string, string];
 const send = (message: unknown) => process.send!(message);
+const say = (line: string) => process.stderr.write(`${line}\n`);
 
 let durations: number[] = [];
 let redisCommands = 0;
 let peakRss = 0;
 let cpuAt = process.cpuUsage();
 let phaseStarted = performance.now();
-const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+let peakHeap = 0;
+const sampleRss = () => {
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapTotal);
+};
 setInterval(sampleRss, 50).unref();
 
 // Completed update ids go to the driver in batches (one IPC message per turn of the event loop).
@@ -98,6 +104,7 @@ process.on("message", async (message: { type: string; profile?: string }) => {
       durations = [];
       redisCommands = 0;
       peakRss = process.memoryUsage().rss;
+      peakHeap = process.memoryUsage().heapTotal;
       cpuAt = process.cpuUsage();
       phaseStarted = performance.now();
       if (message.profile) profiler = await startProfile();
@@ -108,7 +115,12 @@ process.on("message", async (message: { type: string; profile?: string }) => {
       const cpu = process.cpuUsage(cpuAt);
       const profile = profiler && message.profile ? await profiler.stop(message.profile) : undefined;
       profiler = undefined;
-      send({ type: "report", durations, redisCommands, peakRssMb: peakRss / 1e6, cpuPct: ((cpu.user + cpu.system) / 1000 / (performance.now() - phaseStarted)) * 100, profile });
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (gc) {
+        gc();
+        say(`  ${mode}: heap used after a full GC ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`);
+      }
+      send({ type: "report", durations, redisCommands, peakRssMb: peakRss / 1e6, peakHeapMb: peakHeap / 1e6, cpuPct: ((cpu.user + cpu.system) / 1000 / (performance.now() - phaseStarted)) * 100, profile });
       return;
     }
     case "stop":

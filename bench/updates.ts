@@ -24,7 +24,8 @@
  * Then the same updates (each user's recorded steps, in order, with the same
  * pauses) against the echo bot, and the ratio. BENCH_PROFILE=DIR writes a CPU
  * profile of Mati during the flat-out phase and prints its heaviest functions.
- * Mati logs at LOG_LEVEL info (BENCH_LOG_LEVEL) to /dev/null; the flood
+ * Mati runs with the Docker image's NODE_OPTIONS (its heap cap; BENCH_NODE_FLAGS
+ * overrides) and logs at LOG_LEVEL info (BENCH_LOG_LEVEL) to /dev/null; the flood
  * guard is lifted (simulated users tap faster than people). Own database
  * and Redis prefix, removed afterwards.
  */
@@ -58,8 +59,16 @@ interface Report {
   durations: number[];
   redisCommands: number;
   peakRssMb: number;
+  peakHeapMb: number;
   cpuPct: number;
   profile?: string;
+}
+
+/** Mati runs with the Docker image's NODE_OPTIONS (BENCH_NODE_FLAGS overrides); the echo bot with Node's defaults. */
+function nodeFlags(mode: "mati" | "echo"): string[] {
+  if (mode === "echo") return [];
+  const fromImage = /^ENV NODE_OPTIONS=(.*)$/m.exec(existsSync(`${repoRoot}Dockerfile`) ? readFileSync(`${repoRoot}Dockerfile`, "utf8") : "")?.[1] ?? "";
+  return (process.env.BENCH_NODE_FLAGS ?? fromImage).split(" ").filter(Boolean);
 }
 
 class BotProcess {
@@ -67,7 +76,7 @@ class BotProcess {
   private readonly waiting: ((message: { type: string } & Record<string, unknown>) => boolean)[] = [];
   constructor(mode: "mati" | "echo", apiRoot: string, dbName: string, onDone: (ids: number[]) => void) {
     this.child = fork(fileURLToPath(new URL("./updates-bot.ts", import.meta.url)), [mode, apiRoot, dbName], {
-      execArgv: ["--import", "tsx"],
+      execArgv: ["--import", "tsx", ...(process.env.BENCH_EXPOSE_GC ? ["--expose-gc"] : []), ...nodeFlags(mode)],
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
     this.child.on("message", (message: { type: string; ids?: number[] }) => {
@@ -271,6 +280,7 @@ interface Figures {
   p99: number;
   max: number;
   peakRssMb: number;
+  peakHeapMb: number;
   cpuPct: number;
 }
 
@@ -295,7 +305,7 @@ async function measure(bot: BotProcess, feed: Feed, work: () => Promise<void>, p
   // Postgres counts transactions within about a second of their end.
   const pgAfter = postgresTransactions ? (await sleep(1500), await postgresTransactions()) : 0;
   const perUpdate = { api: ([...feed.apiCalls.values()].reduce((a, b) => a + b, 0) - apiBefore) / updates, redis: report.redisCommands / updates, postgres: (pgAfter - pgBefore) / updates };
-  return { updates, perUpdate, seconds, perSecond: updates / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN, peakRssMb: report.peakRssMb, cpuPct: report.cpuPct };
+  return { updates, perUpdate, seconds, perSecond: updates / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN, peakRssMb: report.peakRssMb, peakHeapMb: report.peakHeapMb, cpuPct: report.cpuPct };
 }
 
 /** Runs `run` for every user at once (flat out), or with pauses for PACED_SECONDS (paced). */
@@ -422,14 +432,14 @@ try {
 }
 
 const row = (r: (typeof results)[number]) =>
-  `${r.bot.padEnd(5)} ${r.phase.padEnd(9)} ${String(r.figures.updates).padStart(8)} ${r.figures.seconds.toFixed(1).padStart(7)} ${r.figures.perSecond.toFixed(0).padStart(9)} ${r.figures.p50.toFixed(1).padStart(8)} ${r.figures.p99.toFixed(1).padStart(8)} ${r.figures.max.toFixed(0).padStart(8)} ${r.figures.peakRssMb.toFixed(0).padStart(13)} ${r.figures.cpuPct.toFixed(0).padStart(6)} ${((r.figures.cpuPct / 100) * r.figures.seconds * 1000 / r.figures.updates).toFixed(2).padStart(14)}`;
+  `${r.bot.padEnd(5)} ${r.phase.padEnd(9)} ${String(r.figures.updates).padStart(8)} ${r.figures.seconds.toFixed(1).padStart(7)} ${r.figures.perSecond.toFixed(0).padStart(9)} ${r.figures.p50.toFixed(1).padStart(8)} ${r.figures.p99.toFixed(1).padStart(8)} ${r.figures.max.toFixed(0).padStart(8)} ${r.figures.peakRssMb.toFixed(0).padStart(13)} ${r.figures.peakHeapMb.toFixed(0).padStart(10)} ${r.figures.cpuPct.toFixed(0).padStart(6)} ${((r.figures.cpuPct / 100) * r.figures.seconds * 1000 / r.figures.updates).toFixed(2).padStart(14)}`;
 const flat = (bot: string) => results.find((r) => r.bot === bot && r.phase === "flat out")!.figures;
 const paced = (bot: string) => results.find((r) => r.bot === bot && r.phase === "paced")!.figures;
 console.log(`\nupdates benchmark: ${USERS} simulated users per phase, local Bot API stand-in over HTTP, long polling`);
 console.log(mix);
 const mf = results[0]!.figures.perUpdate;
 console.log(`mati, per update (flat out): ${mf.api.toFixed(2)} Bot API calls, ${mf.redis.toFixed(2)} Redis commands (besides BullMQ), ${mf.postgres.toFixed(2)} Postgres transactions`);
-console.log("bot   phase      updates  time(s)  updates/s  p50(ms)  p99(ms)  max(ms)  peak RSS (MB)  CPU %  CPU ms/update");
+console.log("bot   phase      updates  time(s)  updates/s  p50(ms)  p99(ms)  max(ms)  peak RSS (MB)  heap (MB)  CPU %  CPU ms/update");
 for (const r of results) console.log(row(r));
 console.log(
   `mati/echo: ${((flat("mati").perSecond / flat("echo").perSecond) * 100).toFixed(0)}% of the echo bot's updates/s; p99 paced ${paced("mati").p99.toFixed(1)} ms vs ${paced("echo").p99.toFixed(1)} ms`,
