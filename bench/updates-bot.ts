@@ -15,6 +15,7 @@
 import type { Bot } from "grammy";
 import type { Update } from "grammy/types";
 import { TEST_TOKEN, testBotInfo } from "../test/support/fake-telegram.js";
+import { startProfile } from "./cpu-profile.js";
 
 const [mode, apiRoot, dbName] = process.argv.slice(2) as ["mati" | "echo", string, string];
 const send = (message: unknown) => process.send!(message);
@@ -22,6 +23,7 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 
 let durations: number[] = [];
 let redisCommands = 0;
+const queries = new Map<string, number>();
 let peakRss = 0;
 let cpuAt = process.cpuUsage();
 let phaseStarted = performance.now();
@@ -75,6 +77,15 @@ if (mode === "mati") {
     redisCommands++;
     return sendCommand(...args);
   }) as typeof sendCommand;
+  // BENCH_QUERIES=1: which SQL the bot runs, counted (printed with each report).
+  if (process.env.BENCH_QUERIES) {
+    const unsafe = app.sql.unsafe.bind(app.sql);
+    (app.sql as { unsafe: unknown }).unsafe = (query: string, ...rest: unknown[]) => {
+      const key = query.replace(/\s+/g, " ").slice(0, 110);
+      queries.set(key, (queries.get(key) ?? 0) + 1);
+      return (unsafe as (...a: unknown[]) => unknown)(query, ...rest);
+    };
+  }
   await app.start();
   stop = () => app.stop();
 } else {
@@ -107,7 +118,7 @@ process.on("message", async (message: { type: string; profile?: string }) => {
       peakHeap = process.memoryUsage().heapTotal;
       cpuAt = process.cpuUsage();
       phaseStarted = performance.now();
-      if (message.profile) profiler = await startProfile();
+      if (message.profile) profiler = await startProfile(500);
       return;
     case "report": {
       flush();
@@ -115,6 +126,8 @@ process.on("message", async (message: { type: string; profile?: string }) => {
       const cpu = process.cpuUsage(cpuAt);
       const profile = profiler && message.profile ? await profiler.stop(message.profile) : undefined;
       profiler = undefined;
+      for (const [q, n] of [...queries.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12)) say(`  ${String(n).padStart(6)}  ${q}`);
+      queries.clear();
       const gc = (globalThis as { gc?: () => void }).gc;
       if (gc) {
         gc();
@@ -129,22 +142,3 @@ process.on("message", async (message: { type: string; profile?: string }) => {
   }
 });
 send({ type: "ready" });
-
-/** A V8 CPU profile of this process (open it in Chrome DevTools, or read it with bench/updates.ts's summary). */
-async function startProfile() {
-  const { Session } = await import("node:inspector/promises");
-  const { writeFile } = await import("node:fs/promises");
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.setSamplingInterval", { interval: 500 });
-  await session.post("Profiler.start");
-  return {
-    async stop(path: string) {
-      const { profile } = await session.post("Profiler.stop");
-      await writeFile(path, JSON.stringify(profile));
-      session.disconnect();
-      return path;
-    },
-  };
-}

@@ -27,7 +27,8 @@
  * Mati runs with the Docker image's NODE_OPTIONS (its heap cap; BENCH_NODE_FLAGS
  * overrides) and logs at LOG_LEVEL info (BENCH_LOG_LEVEL) to /dev/null; the flood
  * guard is lifted (simulated users tap faster than people). Own database
- * and Redis prefix, removed afterwards.
+ * and Redis prefix, removed afterwards. Diagnostics: BENCH_QUERIES=1 prints
+ * the SQL the bot ran, counted; BENCH_EXPOSE_GC=1 the heap left after a full GC.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
