@@ -19,7 +19,6 @@ import { allFeatures, allJobHandlers, CommandMenus, groupLanguageLookup, startSc
 import { peopleWithRoles } from "./features/users/users.js";
 import { open311Routes, summaryRoutes } from "./features/open-data/http.js";
 import { Metrics, metricsRoute } from "./http/metrics.js";
-import { queueDashboardRoutes } from "./http/queue-dashboard.js";
 import { createHttpServer, healthRoutes, listen, sendJson, type Route } from "./http/server.js";
 import { createLogger, type Logger } from "./log.js";
 import { closeQueues, createQueues } from "./queue/queues.js";
@@ -40,7 +39,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const log = options.log ?? createLogger(config.LOG_LEVEL);
   const { db, sql } = createDatabase(config.DATABASE_URL);
   const logRedisError = (err: Error) => log.warn({ err: err.message }, "redis connection lost; retrying");
-  const redis = createRedis(config.REDIS_URL, {}, logRedisError);
+  // Commands issued in the same tick (many updates at once) go to Redis in one write.
+  const redis = createRedis(config.REDIS_URL, { enableAutoPipelining: true }, logRedisError);
   // BullMQ's blocking connections must never give up on a command.
   const queueConnection = createRedis(config.REDIS_URL, { maxRetriesPerRequest: null }, logRedisError);
   const queues = createQueues(queueConnection, config.REDIS_PREFIX);
@@ -70,7 +70,11 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     { name: "redis", check: () => redis.ping() },
   ]);
   routes.push(metricsRoute(metrics), ...open311Routes({ config, db, redis }), ...summaryRoutes({ config, db, redis }));
-  if (config.ADMIN_HTTP_PASSWORD) routes.push(...queueDashboardRoutes(Object.values(queues), config.ADMIN_HTTP_PASSWORD));
+  // The dashboard (bull-board and express, some 30 MB) is loaded only where it is turned on.
+  if (config.ADMIN_HTTP_PASSWORD) {
+    const { queueDashboardRoutes } = await import("./http/queue-dashboard.js");
+    routes.push(...queueDashboardRoutes(Object.values(queues), config.ADMIN_HTTP_PASSWORD));
+  }
   if (runsBot && webhookPath) {
     const handle = webhookCallback(bot, "http", { secretToken: config.WEBHOOK_SECRET, onTimeout: "throw" });
     routes.push({
@@ -129,7 +133,9 @@ export async function createApp(config: Config, options: AppOptions = {}) {
         await bot.api.setWebhook(config.WEBHOOK_URL, { secret_token: config.WEBHOOK_SECRET });
       } else {
         await bot.api.deleteWebhook();
-        polling = new LongPolling(bot, { allowedUpdates, log });
+        // At most UPDATE_CONCURRENCY updates in hand at once; the rest wait at Telegram. The work
+        // is mostly CPU, so more at once only lengthens each one and grows the heap.
+        polling = new LongPolling(bot, { allowedUpdates, log, limit: config.UPDATE_CONCURRENCY });
         polling.start();
       }
     },

@@ -83,6 +83,7 @@ const schema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     TIMEZONE: z.string().refine(isTimeZone, "is not an IANA time zone such as Asia/Phnom_Penh").default("Asia/Phnom_Penh"),
     FLOOD_LIMIT_PER_MINUTE: z.coerce.number({ error: "must be a number" }).int().min(1).default(60),
+    UPDATE_CONCURRENCY: z.coerce.number({ error: "must be a number" }).int().min(1).max(100).default(50),
     DIGEST_CRON: z
       .string()
       .refine(isSixFieldCron, 'must be a cron pattern of six fields, seconds first, e.g. "0 0 8 * * 1" (Monday 08:00)')

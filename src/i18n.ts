@@ -53,10 +53,41 @@ export function asLanguage(value: string | null | undefined): Language {
   return value === "en" || value === "km" ? value : defaultLanguage;
 }
 
-/** The translator for one language. Missing keys show the key (and fail the parity test). */
+const translators = new Map<Language, Translate>();
+/** Past this many remembered texts with variables, a language's memory starts again. */
+const MEMO_LIMIT = 20_000;
+
+/**
+ * The translator for one language. Missing keys show the key (and fail the
+ * parity test). Texts are remembered: conversations replay their steps on
+ * every update, so the same key with the same variables is asked for again and
+ * again, and i18next's lookup, interpolation and plural rules cost far more
+ * than a Map. Variables are plain values (strings, numbers, dates), so the
+ * key and the JSON of the variables decide the text.
+ */
 export function translator(lang: Language): Translate {
+  const known = translators.get(lang);
+  if (known) return known;
   const fixed = i18n().getFixedT(lang);
-  return (key, options) => fixed(key, options) as string;
+  const plain = new Map<string, string>();
+  const withVariables = new Map<string, string>();
+  const translate: Translate = (key, options) => {
+    if (options === undefined) {
+      let text = plain.get(key);
+      if (text === undefined) plain.set(key, (text = fixed(key) as string));
+      return text;
+    }
+    const memo = `${key}\u0000${JSON.stringify(options)}`;
+    let text = withVariables.get(memo);
+    if (text === undefined) {
+      text = fixed(key, options) as string;
+      if (withVariables.size >= MEMO_LIMIT) withVariables.clear();
+      withVariables.set(memo, text);
+    }
+    return text;
+  };
+  translators.set(lang, translate);
+  return translate;
 }
 
 /** Telegram's language_code ("km", "en-US"…) → our language, for people who have not chosen yet. */
@@ -98,18 +129,24 @@ interface WallClock {
   minute: number;
 }
 
+/** Intl formatters are costly to build and safe to share: one per time zone and kind. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(kind: "parts" | "en-date", timeZone: string): Intl.DateTimeFormat {
+  const key = `${kind} ${timeZone}`;
+  let found = formatters.get(key);
+  if (!found) {
+    found =
+      kind === "parts"
+        ? new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "numeric", day: "numeric", weekday: "short", hour: "numeric", minute: "numeric", hourCycle: "h23" })
+        : new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "long", day: "numeric", month: "long", year: "numeric" });
+    formatters.set(key, found);
+  }
+  return found;
+}
+
 /** The wall-clock reading of an instant in a time zone. */
 export function wallClock(date: Date, timeZone: string): WallClock {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    weekday: "short",
-    hour: "numeric",
-    minute: "numeric",
-    hourCycle: "h23",
-  }).formatToParts(date);
+  const parts = formatter("parts", timeZone).formatToParts(date);
   const get = (type: string) => parts.find((p) => p.type === type)!.value;
   return {
     year: Number(get("year")),
@@ -133,9 +170,7 @@ function khmerPeriod(hour: number): string {
 /** "ថ្ងៃសៅរ៍ ទី៣១ ខែសីហា ឆ្នាំ២០២៤" / "Saturday 31 August 2024". */
 export function formatDate(date: Date, lang: Language, timeZone: string): string {
   if (lang === "en") {
-    return new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "long", day: "numeric", month: "long", year: "numeric" })
-      .format(date)
-      .replace(",", "");
+    return formatter("en-date", timeZone).format(date).replace(",", "");
   }
   const w = wallClock(date, timeZone);
   return `ថ្ងៃ${khmerWeekdays[w.weekday]} ទី${toKhmerDigits(String(w.day))} ខែ${khmerMonths[w.month - 1]} ឆ្នាំ${toKhmerDigits(String(w.year))}`;

@@ -18,7 +18,7 @@ import { redisStore } from "../redis.js";
 import type { MatiContext, MatiConversationContext } from "./context.js";
 import type { Feature } from "./feature.js";
 import { chatLock } from "./lease.js";
-import { AnsweredCallbacks, dropDuplicateUpdates, errorBoundary, floodGuard, loadPersonAndLanguage, UpdatesInFlight } from "./middleware.js";
+import { AnsweredCallbacks, dropDuplicateUpdates, errorBoundary, floodGuard, loadPersonAndLanguage, slowDownNotice, UpdatesInFlight } from "./middleware.js";
 import { isTransientFailure } from "./transient.js";
 
 /** Bump when any conversation changes shape: old saved states are then dropped instead of replayed. */
@@ -62,8 +62,9 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
   // Log lines name people by a hash keyed with a secret the process already holds.
   bot.use(errorBoundary(log, answered, { logKey: `mati-log:${config.BOT_TOKEN}`, observer: deps.metrics }));
   bot.use(dropDuplicateUpdates(redis, prefix));
+  // Before the person is loaded: a flood never reaches Postgres.
+  bot.use(floodGuard(redis, prefix, config.FLOOD_LIMIT_PER_MINUTE, 60, slowDownNotice(db)));
   bot.use(loadPersonAndLanguage(db, config, deps.groupLanguage ?? (async () => undefined)));
-  bot.use(floodGuard(redis, prefix, config.FLOOD_LIMIT_PER_MINUTE, 60));
 
   // An update that fails for a transient reason will be handled again: the
   // conversation must then find the state it had before this attempt, so the

@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import type { Middleware, Transformer } from "grammy";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
-import { ensureUser } from "../features/users/users.js";
+import { ensureUser, languageOf } from "../features/users/users.js";
 import { languageFromTelegram, translator, type Language } from "../i18n.js";
 import { logPseudonym, type Logger } from "../log.js";
 import type { MatiContext } from "./context.js";
@@ -155,9 +155,12 @@ export function loadPersonAndLanguage(
 
 /**
  * A per-person flood guard (fixed window in Redis, shared by every instance):
- * beyond the limit updates are dropped, with one polite notice per window.
+ * beyond the limit updates are dropped, with one polite notice per window in
+ * a private chat. It runs before the person is loaded, so a flood costs Redis
+ * one counter and reaches neither Postgres nor any handler; `notice` looks up
+ * the language for that one message.
  */
-export function floodGuard(redis: Redis, prefix: string, limit: number, windowSeconds: number): Middleware<MatiContext> {
+export function floodGuard(redis: Redis, prefix: string, limit: number, windowSeconds: number, notice: (ctx: MatiContext) => Promise<void>): Middleware<MatiContext> {
   return async (ctx, next) => {
     const who = ctx.from?.id;
     if (!who) return next();
@@ -165,7 +168,15 @@ export function floodGuard(redis: Redis, prefix: string, limit: number, windowSe
     const key = `${prefix}:flood:${createHash("sha256").update(String(who)).digest("base64url").slice(0, 16)}`;
     const [[, count]] = (await redis.multi().incr(key).expire(key, windowSeconds, "NX").exec()) as [[null, number]];
     if (count <= limit) return next();
-    if (count === limit + 1 && ctx.chat?.type === "private") await ctx.reply(ctx.t("common.slow_down"));
+    if (count === limit + 1 && ctx.chat?.type === "private") await notice(ctx);
+  };
+}
+
+/** The flood notice in the person's language (their choice if they made one, else Telegram's). */
+export function slowDownNotice(db: Database): (ctx: MatiContext) => Promise<void> {
+  return async (ctx) => {
+    const lang = (ctx.from && (await languageOf(db, ctx.from.id))) || languageFromTelegram(ctx.from?.language_code);
+    await ctx.reply(translator(lang)("common.slow_down"));
   };
 }
 

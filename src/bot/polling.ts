@@ -16,7 +16,7 @@
  *       20–100 ms, as each answer repeats the unfinished updates), so a slow
  *       chat delays another chat's new update by a quarter second at most
  *
- * At most `limit` (100, Telegram's maximum) updates beyond the oldest
+ * At most `limit` (UPDATE_CONCURRENCY; 100 at most, Telegram's maximum) updates beyond the oldest
  * unfinished one are in flight: one very slow update holds back updates that
  * arrive after a hundred others, never the ones already taken.
  */
@@ -34,6 +34,8 @@ export interface PollingOptions {
   timeoutSeconds?: number;
   /** First pause before an update that failed for a transient reason is tried again; it doubles up to 5 s. */
   retryPauseMs?: number;
+  /** Updates in hand at most, counted from the oldest unfinished one (1–100, Telegram's maximum per getUpdates). */
+  limit?: number;
 }
 
 const LIMIT = 100;
@@ -98,7 +100,7 @@ export class LongPolling<C extends Context> {
         updates = await this.api.getUpdates(
           {
             offset: this.confirmable,
-            limit: LIMIT,
+            limit: Math.min(LIMIT, this.options.limit ?? LIMIT),
             // Long-poll only when caught up: otherwise unconfirmed updates make Telegram answer at once anyway.
             timeout: this.unfinished.size === 0 ? (this.options.timeoutSeconds ?? 30) : 0,
             allowed_updates: this.options.allowedUpdates,

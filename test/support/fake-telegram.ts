@@ -114,6 +114,12 @@ export class FakeTelegram {
     return chat;
   }
 
+  /** Any other chat Telegram knows of (a channel, a basic group …). */
+  addChat<C extends Chat>(chat: C): C {
+    this.chats.set(chat.id, chat);
+    return chat;
+  }
+
   setMember(chatId: number, userId: number, status: "creator" | "administrator" | "member" | "left" | "kicked"): void {
     this.members.set(`${chatId}:${userId}`, status);
   }

@@ -14,7 +14,8 @@
  */
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
-import ExcelJS from "exceljs";
+// exceljs is some 30 MB once loaded: it is loaded by the first XLSX export, not by every process at start.
+import type ExcelJS from "exceljs";
 
 export type Cell = string | number | null;
 export type ExportFormat = "csv" | "xlsx";
@@ -64,8 +65,9 @@ class XlsxWriter implements TableWriter {
     private readonly sheet: ExcelJS.Worksheet,
   ) {}
 
-  static open(path: string, header: string[], sheetName: string): XlsxWriter {
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: false, useSharedStrings: false });
+  static async open(path: string, header: string[], sheetName: string): Promise<XlsxWriter> {
+    const { default: excel } = await import("exceljs");
+    const workbook = new excel.stream.xlsx.WorkbookWriter({ filename: path, useStyles: false, useSharedStrings: false });
     // Excel: at most 31 characters, none of * ? : \ / [ ].
     const sheet = workbook.addWorksheet([...sheetName.replace(/[*?:\\/[\]]/g, "-")].slice(0, 31).join(""));
     sheet.addRow(header).commit();

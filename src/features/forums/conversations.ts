@@ -190,7 +190,7 @@ export function forumConversations(deps: FeatureDeps) {
     });
     const confirm = await conversation.waitForCallbackQuery(["nf:publish", "nf:discard"], { otherwise: (o) => o.reply(t("forums.press_a_button")) });
     await confirm.answerCallbackQuery();
-    await confirm.editMessageReplyMarkup();
+    await confirm.editMessageReplyMarkup().catch(() => {});
     if (confirm.callbackQuery.data === "nf:discard") return void (await ctx.reply(t("forums.discarded")));
 
     const published = await conversation.external(async () => {

@@ -19,6 +19,7 @@ import { setUserLanguage } from "../users/users.js";
 import { languageKeyboard, ONBOARDING, onboardingConversation, type OnboardingArgs } from "./flow.js";
 import { backToMenuKeyboard, mainMenu } from "./menu.js";
 import { forgetPerson } from "./person.js";
+import { showOnPressed } from "../ui/screen.js";
 
 export { languageKeyboard } from "./flow.js";
 export { mainMenu } from "./menu.js";
@@ -74,20 +75,19 @@ export function onboardingFeature({ db, features }: OnboardingDeps): Feature {
     ctx.lang = lang;
     ctx.t = translator(lang);
     await ctx.answerCallbackQuery();
-    await ctx.editMessageText(ctx.t("onboarding.language_saved"));
+    await showOnPressed(ctx, { text: ctx.t("onboarding.language_saved") });
     if (ctx.user.onboardedAt) await showMenu(ctx);
   });
 
   privateChat.callbackQuery("menu:home", async (ctx) => {
     await ctx.answerCallbackQuery();
     if (!ctx.user?.onboardedAt) return ctx.reply(ctx.t("onboarding.start_first"));
-    const menu = mainMenu(menuEntries(), ctx.user, ctx.t);
-    await ctx.editMessageText(menu.text, { reply_markup: menu.keyboard });
+    await showOnPressed(ctx, mainMenu(menuEntries(), ctx.user, ctx.t));
   });
 
   privateChat.callbackQuery("menu:help", async (ctx) => {
     await ctx.answerCallbackQuery();
-    await ctx.editMessageText(ctx.t("onboarding.help"), { reply_markup: backToMenuKeyboard(ctx.t) });
+    await showOnPressed(ctx, { text: ctx.t("onboarding.help"), keyboard: backToMenuKeyboard(ctx.t) });
   });
 
   privateChat.command("forget", async (ctx) => {
@@ -105,12 +105,12 @@ export function onboardingFeature({ db, features }: OnboardingDeps): Feature {
     const hooks = features().flatMap((f) => (f.onForget ? [f.onForget] : []));
     await forgetPerson(db, ctx.user.id, hooks);
     await ctx.answerCallbackQuery();
-    await ctx.editMessageText(ctx.t("onboarding.forget_done"));
+    await showOnPressed(ctx, { text: ctx.t("onboarding.forget_done") });
   });
 
   privateChat.callbackQuery("fg:n", async (ctx) => {
     await ctx.answerCallbackQuery();
-    await ctx.editMessageText(ctx.t("onboarding.forget_kept"));
+    await showOnPressed(ctx, { text: ctx.t("onboarding.forget_kept") });
   });
 
   // Nobody claimed this button: from an old menu, a finished conversation or

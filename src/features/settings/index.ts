@@ -17,7 +17,7 @@ import { communeOfPerson, setCommuneOfPerson } from "../areas/residence.js";
 import { languageKeyboard } from "../onboarding/flow.js";
 import { findPerson, profileOf, setAnnouncements, setCommuneResults } from "../onboarding/person.js";
 import { askProfile, profileSummary } from "../onboarding/profile.js";
-import { showScreen, type ScreenContent } from "../ui/screen.js";
+import { showOnPressed, showScreen, type ScreenContent } from "../ui/screen.js";
 import { setUserLanguage } from "../users/users.js";
 
 const SETTINGS_PLACE = "settings-place";
@@ -100,31 +100,26 @@ export function settingsFeature(db: Database, options: SettingsOptions = {}): Fe
 
   settingsButtons.callbackQuery(["menu:settings", "st:home"], async (ctx) => {
     await ctx.answerCallbackQuery();
-    const screen = (await screenFor(ctx.user!.id, ctx.lang))!;
-    await ctx.editMessageText(screen.text, { reply_markup: screen.keyboard });
+    await showOnPressed(ctx, (await screenFor(ctx.user!.id, ctx.lang))!);
   });
 
   settingsButtons.callbackQuery("st:lang", async (ctx) => {
     await ctx.answerCallbackQuery();
-    await ctx.editMessageText(ctx.t("onboarding.choose_language"), {
-      reply_markup: languageKeyboard("st:lang:").row().text(ctx.t("areas.back"), "st:home"),
-    });
+    await showOnPressed(ctx, { text: ctx.t("onboarding.choose_language"), keyboard: languageKeyboard("st:lang:").row().text(ctx.t("areas.back"), "st:home") });
   });
 
   settingsButtons.callbackQuery(/^st:lang:(km|en)$/, async (ctx) => {
     const lang = ctx.match[1] as Language;
     await setUserLanguage(db, ctx.user!.id, lang);
     await ctx.answerCallbackQuery();
-    const screen = (await screenFor(ctx.user!.id, lang, translator(lang)("settings.saved")))!;
-    await ctx.editMessageText(screen.text, { reply_markup: screen.keyboard });
+    await showOnPressed(ctx, (await screenFor(ctx.user!.id, lang, translator(lang)("settings.saved")))!);
   });
 
   settingsButtons.callbackQuery(/^st:(news|res):(on|off)$/, async (ctx) => {
     const set = ctx.match[1] === "news" ? setAnnouncements : setCommuneResults;
     await set(db, ctx.user!.id, ctx.match[2] === "on");
     await ctx.answerCallbackQuery({ text: ctx.t("settings.saved") });
-    const screen = (await screenFor(ctx.user!.id, ctx.lang))!;
-    await ctx.editMessageText(screen.text, { reply_markup: screen.keyboard });
+    await showOnPressed(ctx, (await screenFor(ctx.user!.id, ctx.lang))!);
   });
 
   settingsButtons.callbackQuery(["st:place", "st:prof"], async (ctx) => {

@@ -10,7 +10,7 @@
  * must know which message is current to edit it and to tell its buttons from
  * stale ones.
  */
-import { GrammyError, type InlineKeyboard } from "grammy";
+import { GrammyError, type Context, type InlineKeyboard } from "grammy";
 import type { MatiConversation, MatiConversationContext } from "../../bot/context.js";
 import type { Translate } from "../../i18n.js";
 
@@ -42,6 +42,29 @@ export async function showScreen(ctx: MatiConversationContext, messageId: number
   }
   const sent = await ctx.api.sendMessage(chatId, content.text, { reply_markup: content.keyboard });
   return sent.message_id;
+}
+
+/**
+ * A plain button handler's answer on the message that was pressed: the message
+ * becomes `content`. Pressing the same button twice changes nothing (not an
+ * error); a message the bot can no longer edit (Telegram sends it with date 0
+ * once deleted or out of reach, or refuses the edit as not found / not
+ * editable) gets the content as a new message instead.
+ */
+export async function showOnPressed(ctx: Context, content: ScreenContent): Promise<void> {
+  const pressed = ctx.callbackQuery?.message;
+  if (pressed && pressed.date !== 0) {
+    try {
+      await ctx.editMessageText(content.text, { reply_markup: content.keyboard });
+      return;
+    } catch (err) {
+      if (isNotModified(err)) return;
+      // Only "out of reach" becomes a new message; any other refusal is a fault of ours, for the error boundary.
+      if (!(err instanceof GrammyError && /message to edit not found|message can't be edited/.test(err.description))) throw err;
+    }
+  }
+  // A button on an inline message has no chat to answer in.
+  if (ctx.chatId !== undefined) await ctx.reply(content.text, { reply_markup: content.keyboard });
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Who a person is to Mati: their users row, language, commune and role. */
-import { and, eq, isNotNull, ne } from "drizzle-orm";
+import { and, eq, isNotNull, ne, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { users, type Language, type User, type UserRole } from "../../db/schema/index.js";
 
@@ -16,7 +16,7 @@ export interface TelegramPerson {
  */
 export async function ensureUser(db: Database, person: TelegramPerson, adminIds: readonly number[]): Promise<User> {
   const wantsAdmin = adminIds.includes(person.id);
-  const [existing] = await db.select().from(users).where(eq(users.telegramId, person.id)).limit(1);
+  const [existing] = await userByTelegramId(db).execute({ telegramId: person.id });
   const username = person.username ?? null;
   if (!existing) {
     const [created] = await db
@@ -36,6 +36,23 @@ export async function ensureUser(db: Database, person: TelegramPerson, adminIds:
     .where(eq(users.id, existing.id))
     .returning();
   return updated!;
+}
+
+/** The language a person chose, if they have a row and chose one. */
+export async function languageOf(db: Database, telegramId: number): Promise<Language | undefined> {
+  const [row] = await db.select({ language: users.language }).from(users).where(eq(users.telegramId, telegramId)).limit(1);
+  return row?.language ?? undefined;
+}
+
+/** The query every update runs, built once per database (drizzle's query building is not free). */
+const prepared = new WeakMap<Database, ReturnType<typeof prepareUserByTelegramId>>();
+function prepareUserByTelegramId(db: Database) {
+  return db.select().from(users).where(eq(users.telegramId, sql.placeholder("telegramId"))).limit(1).prepare("user_by_telegram_id");
+}
+function userByTelegramId(db: Database) {
+  let query = prepared.get(db);
+  if (!query) prepared.set(db, (query = prepareUserByTelegramId(db)));
+  return query;
 }
 
 export async function setUserLanguage(db: Database, userId: number, language: Language): Promise<void> {
