@@ -28,7 +28,7 @@ const N = Number(process.env.BENCH_N ?? 10_000);
 const modes = (process.env.BENCH_MODES ?? "free,paid").split(",").map((m) => m.trim()).filter(Boolean);
 const settings: Record<string, { rate: number; paid: boolean; telegramLimit: number }> = {
   free: { rate: 25, paid: false, telegramLimit: 30 },
-  paid: { rate: 1000, paid: true, telegramLimit: Number(process.env.BENCH_PAID_LIMIT ?? 1000) },
+  paid: { rate: Number(process.env.BENCH_PAID_RATE ?? 950), paid: true, telegramLimit: Number(process.env.BENCH_PAID_LIMIT ?? 1000) },
 };
 
 interface Result {

@@ -3,13 +3,14 @@
  * to 300 people, and another started: everyone gets the message, and only a
  * message whose send was in flight at the moment of the kill can arrive
  * twice — the at-least-once window the delivery engine documents (its row is
- * left "sending" and is sent again once stale; at most `concurrency` rows).
+ * left "sending" and is sent again once stale; at most the sends in flight:
+ * the worker's concurrency times the chats of a send job).
  */
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../src/app.js";
 import { deliveries, users } from "../../src/db/schema/index.js";
-import { broadcastSummary, broadcastWorkerSettings, startBroadcast } from "../../src/features/broadcast/engine.js";
+import { broadcastSummary, broadcastWorkerSettings, chatsPerSendJob, startBroadcast } from "../../src/features/broadcast/engine.js";
 import { seedSmallGazetteer } from "../support/areas.js";
 import { useTestEnvironment } from "../support/env.js";
 import { FakeTelegram, TEST_TOKEN } from "../support/fake-telegram.js";
@@ -77,7 +78,8 @@ describe("SIGKILL to the worker mid-broadcast", () => {
     // What the kill left: rows claimed and never settled. Only these may be sent again.
     const sending = await env.db.select({ chatId: deliveries.chatId }).from(deliveries).where(and(eq(deliveries.broadcastId, b.id), eq(deliveries.status, "sending")));
     const inFlight = new Set(sending.map((r) => Number(r.chatId)));
-    expect(inFlight.size).toBeLessThanOrEqual(broadcastWorkerSettings(env.config({ BROADCAST_RATE_PER_SECOND: RATE })).concurrency);
+    const config = env.config({ BROADCAST_RATE_PER_SECOND: RATE });
+    expect(inFlight.size).toBeLessThanOrEqual(broadcastWorkerSettings(config).concurrency * chatsPerSendJob(config.BROADCAST_RATE_PER_SECOND));
     const sentBefore = (await broadcastSummary(env.db, b.id))!.sent;
     expect(sentBefore).toBeLessThan(N);
 

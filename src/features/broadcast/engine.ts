@@ -29,7 +29,8 @@
  * SENDING_STALE_SECONDS (no live attempt can be older: each send has a
  * SEND_TIMEOUT_MS abort), i.e. we choose at-least-once for that window: a
  * person may see one announcement twice, but nobody misses a forum. At most
- * `concurrency` rows can be in that state after a crash.
+ * as many rows as sends were in flight (the worker's concurrency times its
+ * jobs' chats) can be in that state after a crash.
  */
 import { and, eq, sql } from "drizzle-orm";
 import { Api } from "grammy";

@@ -185,13 +185,20 @@ function figuresOf(
   };
 }
 
+/** From this many councils a pass groups enough rows to want more sort memory. */
+const MANY_COUNCILS = 50;
+
 /**
- * Grouping the whole country's week in memory (hash aggregates) instead of
- * sorting it on disk: a few tens of MB for this transaction only.
+ * Planner settings for this transaction only. Many councils (the weekly
+ * run): group the country's week in memory (hash aggregates) instead of
+ * sorting it on disk, a few tens of MB. A few councils (/stats, /digest, the
+ * open-data summary): no parallel workers, whose start-up costs more than the
+ * few hundred rows they would share out.
  */
-async function withWorkMemory<T>(db: Database, run: (tx: Database) => Promise<T>): Promise<T> {
+async function withPlannerSettings<T>(db: Database, councils: number, run: (tx: Database) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('work_mem', '64MB', true)`);
+    if (councils >= MANY_COUNCILS) await tx.execute(sql`select set_config('work_mem', '64MB', true)`);
+    else await tx.execute(sql`select set_config('max_parallel_workers_per_gather', '0', true)`);
     return run(tx as unknown as Database);
   });
 }
@@ -214,7 +221,7 @@ interface ParticipationRow {
  * district, counts once: raters are grouped first, then counted.
  */
 async function participationOf(db: Database, codes: string[], { current, previous }: Periods): Promise<Map<string, Map<"c" | "p", ParticipationRow>>> {
-  const rows = await withWorkMemory(db, (tx) =>
+  const rows = await withPlannerSettings(db, codes.length, (tx) =>
     tx.execute<Record<string, unknown>>(sql`
       with ${scopeOf(codes)},
       per_rater as (
@@ -284,7 +291,7 @@ interface ScoreRow {
  * position (N−1)/2, halfway between two values when N is even.
  */
 async function scoresOf(db: Database, codes: string[], { current, previous }: Periods): Promise<Map<string, ScoreRow[]>> {
-  const rows = await withWorkMemory(db, (tx) =>
+  const rows = await withPlannerSettings(db, codes.length, (tx) =>
     tx.execute<Record<string, unknown>>(sql`
       with ${scopeOf(codes)},
       communes as (select distinct commune from scope),
@@ -370,7 +377,7 @@ const noComplaints = (): ComplaintFigures => ({ new: 0, acknowledged: 0, resolve
 async function complaintsOf(db: Database, codes: string[], period: Period): Promise<Map<string, ComplaintFigures>> {
   const overdueBefore = new Date(period.end.getTime() - OVERDUE_AFTER_MS);
   const inPeriod = (column: SQL) => sql`${column} >= ${ts(period.start)} and ${column} < ${ts(period.end)}`;
-  const rows = await withWorkMemory(db, (tx) =>
+  const rows = await withPlannerSettings(db, codes.length, (tx) =>
     tx.execute<Record<string, unknown>>(sql`
       with scoped as (
         select c.council_area_code as council, c.id, c.status, c.created_at, c.category from complaints c
