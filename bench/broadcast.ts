@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { TEST_TOKEN, testBotInfo } from "../test/support/fake-telegram.js";
 import { configFor, adminDatabaseUrl, databaseUrlFor, redisUrl } from "../test/support/urls.js";
 import { deleteRedisKeys } from "../test/support/scratch.js";
+import { startProfile } from "./cpu-profile.js";
 
 
 const N = Number(process.env.BENCH_N ?? 10_000);
@@ -41,24 +42,6 @@ interface Result {
   duplicates: number;
   missing: number;
   peakRssMb: number;
-}
-
-/** BENCH_PROFILE=DIR: a V8 CPU profile of the app during the sends only (open it in Chrome DevTools). */
-async function startProfile() {
-  const { Session } = await import("node:inspector/promises");
-  const { writeFile } = await import("node:fs/promises");
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.start");
-  return {
-    async stop(path: string) {
-      const { profile } = await session.post("Profiler.stop");
-      await writeFile(path, JSON.stringify(profile));
-      session.disconnect();
-      return path;
-    },
-  };
 }
 
 /** The stand-in process and a request/answer helper over IPC. */
@@ -103,6 +86,7 @@ async function runMode(mode: string): Promise<Result> {
     }
     app.startWorkers();
     const text = `Bench broadcast (${mode})`;
+    // BENCH_PROFILE=DIR: a V8 CPU profile of the app during the sends only.
     const profiler = process.env.BENCH_PROFILE ? await startProfile() : undefined;
     const started = Date.now();
     const cpuBefore = process.cpuUsage();

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { complaintEvents, complaints, ratings, ratingScores, users } from "../../src/db/schema/index.js";
 import { communes, seedSmallGazetteer } from "../support/areas.js";
 import { useTestEnvironment } from "../support/env.js";
-import { FakeTelegram, TEST_TOKEN } from "../support/fake-telegram.js";
+import { FakeTelegram } from "../support/fake-telegram.js";
 import { eventually, type Person } from "../support/harness.js";
-import { freePort, startMati, type MatiProcess } from "../support/process.js";
+import { startMatiFor, type MatiProcess } from "../support/process.js";
 import { redisUrl } from "../support/urls.js";
 import { wireCitizen } from "../support/wire.js";
 
@@ -31,18 +31,7 @@ afterAll(async () => {
 });
 
 async function start(): Promise<MatiProcess> {
-  running = startMati({
-    BOT_TOKEN: TEST_TOKEN,
-    TELEGRAM_API_ROOT: api.apiRoot,
-    DATABASE_URL: env.databaseUrl,
-    REDIS_URL: redisUrl(),
-    REDIS_PREFIX: env.redisPrefix,
-    PORT: String(await freePort()),
-    HOST: "127.0.0.1",
-    LOG_LEVEL: "info",
-    FLOOD_LIMIT_PER_MINUTE: "100000",
-  });
-  await running.waitForLog(/"msg":"mati started"/, 60_000);
+  running = await startMatiFor({ ...env, redisUrl: redisUrl(), apiRoot: api.apiRoot }, { FLOOD_LIMIT_PER_MINUTE: "100000" });
   return running;
 }
 

@@ -18,7 +18,7 @@ import { FakeTelegram, TEST_TOKEN } from "../support/fake-telegram.js";
 import { eventually, type Person } from "../support/harness.js";
 import { startPrivatePostgres, type PrivatePostgres } from "../support/private-postgres.js";
 import { startPrivateRedis, type PrivateRedis } from "../support/private-redis.js";
-import { freePort, startMati, type MatiProcess } from "../support/process.js";
+import { freePort, startMatiFor, type MatiProcess } from "../support/process.js";
 import { deleteRedisKeys } from "../support/scratch.js";
 import { wireCitizen, wirePerson } from "../support/wire.js";
 
@@ -61,18 +61,7 @@ async function readyz(port: number): Promise<{ status: number; checks: Record<st
 describe("long polling through a Redis restart, then a Postgres restart", () => {
   it("reports not ready, keeps the updates that arrive meanwhile, and handles them once each service is back", async () => {
     const port = await freePort();
-    mati = startMati({
-      BOT_TOKEN: TEST_TOKEN,
-      TELEGRAM_API_ROOT: api.apiRoot,
-      DATABASE_URL: pg.url,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: "outage",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "info",
-      FLOOD_LIMIT_PER_MINUTE: "100000",
-    });
-    await mati.waitForLog(/"msg":"mati started"/, 60_000);
+    mati = await startMatiFor({ databaseUrl: pg.url, redisUrl: redis.url, redisPrefix: "outage", apiRoot: api.apiRoot, port }, { FLOOD_LIMIT_PER_MINUTE: "100000" });
     expect(await readyz(port)).toMatchObject({ status: 200 });
 
     const p = await wireCitizen(fake, db, { lang: "en", communeCode: communes.taPhou });

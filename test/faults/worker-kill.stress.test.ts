@@ -13,9 +13,9 @@ import { deliveries, users } from "../../src/db/schema/index.js";
 import { broadcastSummary, broadcastWorkerSettings, chatsPerSendJob, startBroadcast } from "../../src/features/broadcast/engine.js";
 import { seedSmallGazetteer } from "../support/areas.js";
 import { useTestEnvironment } from "../support/env.js";
-import { FakeTelegram, TEST_TOKEN } from "../support/fake-telegram.js";
+import { FakeTelegram } from "../support/fake-telegram.js";
 import { eventually } from "../support/harness.js";
-import { freePort, startMati, type MatiProcess } from "../support/process.js";
+import { startMatiFor, type MatiProcess } from "../support/process.js";
 import { redisUrl } from "../support/urls.js";
 
 const env = useTestEnvironment();
@@ -47,20 +47,8 @@ afterAll(async () => {
 });
 
 async function startWorker(): Promise<MatiProcess> {
-  const worker = startMati({
-    BOT_TOKEN: TEST_TOKEN,
-    TELEGRAM_API_ROOT: api.apiRoot,
-    DATABASE_URL: env.databaseUrl,
-    REDIS_URL: redisUrl(),
-    REDIS_PREFIX: env.redisPrefix,
-    PORT: String(await freePort()),
-    HOST: "127.0.0.1",
-    LOG_LEVEL: "info",
-    ROLE: "worker",
-    BROADCAST_RATE_PER_SECOND: RATE,
-  });
+  const worker = await startMatiFor({ ...env, redisUrl: redisUrl(), apiRoot: api.apiRoot }, { ROLE: "worker", BROADCAST_RATE_PER_SECOND: RATE });
   workers.push(worker);
-  await worker.waitForLog(/"msg":"mati started"/, 60_000);
   return worker;
 }
 

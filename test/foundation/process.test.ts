@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../../src/db/schema/index.js";
 import { seedSmallGazetteer } from "../support/areas.js";
 import { useTestEnvironment } from "../support/env.js";
-import { FakeTelegram, TEST_TOKEN } from "../support/fake-telegram.js";
+import { FakeTelegram } from "../support/fake-telegram.js";
 import { eventually } from "../support/harness.js";
-import { freePort, startMati, type MatiProcess } from "../support/process.js";
+import { startMatiFor, type MatiProcess } from "../support/process.js";
 import { redisUrl } from "../support/urls.js";
 
 const env = useTestEnvironment();
@@ -27,17 +27,7 @@ afterAll(async () => {
 });
 
 async function start(): Promise<MatiProcess> {
-  running = startMati({
-    BOT_TOKEN: TEST_TOKEN,
-    TELEGRAM_API_ROOT: api.apiRoot,
-    DATABASE_URL: env.databaseUrl,
-    REDIS_URL: redisUrl(),
-    REDIS_PREFIX: env.redisPrefix,
-    PORT: String(await freePort()),
-    HOST: "127.0.0.1",
-    LOG_LEVEL: "info",
-  });
-  await running.waitForLog(/"msg":"mati started"/);
+  running = await startMatiFor({ ...env, redisUrl: redisUrl(), apiRoot: api.apiRoot }, {}, 20_000);
   return running;
 }
 

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
+import { TEST_TOKEN } from "./fake-telegram.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const tsx = `${repoRoot}node_modules/.bin/tsx`;
@@ -100,6 +101,31 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Starts Mati against a test's database, Redis prefix and Bot API stand-in
+ * (its own free port, logging at info), waits until it has started, and
+ * returns it. `extra` adds or overrides settings (ROLE, FLOOD_LIMIT_PER_MINUTE …).
+ */
+export async function startMatiFor(
+  target: { databaseUrl: string; redisUrl: string; redisPrefix: string; apiRoot: string; port?: number },
+  extra: Record<string, string> = {},
+  startTimeoutMs = 60_000,
+): Promise<MatiProcess> {
+  const mati = startMati({
+    BOT_TOKEN: TEST_TOKEN,
+    TELEGRAM_API_ROOT: target.apiRoot,
+    DATABASE_URL: target.databaseUrl,
+    REDIS_URL: target.redisUrl,
+    REDIS_PREFIX: target.redisPrefix,
+    PORT: String(target.port ?? (await freePort())),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "info",
+    ...extra,
+  });
+  await mati.waitForLog(/"msg":"mati started"/, startTimeoutMs);
+  return mati;
 }
 
 export async function freePort(): Promise<number> {
