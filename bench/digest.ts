@@ -170,7 +170,7 @@ try {
   for (const c of councils.filter((c) => c.level === "district").slice(0, 30)) {
     const figures = await computeDigest(db, c, periods);
     const s = performance.now();
-    renderDigestChart(figures, "km", tz);
+    await renderDigestChart(figures, "km", tz);
     chartTimes.push(performance.now() - s);
   }
   chartTimes.sort((a, b) => a - b);

@@ -5,24 +5,25 @@
  * an npm package) and handed to resvg as outlines: see text-paths.ts for why.
  */
 import { createRequire } from "node:module";
-import { Resvg } from "@resvg/resvg-js";
+import type { Resvg } from "@resvg/resvg-js";
 import { serviceNameKey } from "../catalogue/services.js";
 import { councilName } from "../councils/councils.js";
 import { formatNumber, translator, type Language } from "../../i18n.js";
 import type { DigestFigures } from "./compute.js";
 import { formatPeriod } from "./render.js";
-import { OutlineFont, type Anchor } from "./text-paths.js";
+import type { Anchor, OutlineFont } from "./text-paths.js";
 
+// resvg (native) and HarfBuzz (wasm, through text-paths.ts) are some 15 MB once loaded: they are
+// loaded by the first chart, not by every process at start (RSS on small servers); most never draw one.
 const require = createRequire(import.meta.url);
-/** Read on the first chart, not at start-up: most processes never draw one. */
-let fonts: { regular: OutlineFont; bold: OutlineFont } | undefined;
-function outlineFonts() {
-  fonts ??= {
+let fonts: Promise<{ regular: OutlineFont; bold: OutlineFont }> | undefined;
+const outlineFonts = () =>
+  (fonts ??= import("./text-paths.js").then(({ OutlineFont }) => ({
     regular: new OutlineFont(require.resolve("@expo-google-fonts/noto-sans-khmer/400Regular/NotoSansKhmer_400Regular.ttf")),
     bold: new OutlineFont(require.resolve("@expo-google-fonts/noto-sans-khmer/700Bold/NotoSansKhmer_700Bold.ttf")),
-  };
-  return fonts;
-}
+  })));
+let resvg: Promise<typeof Resvg> | undefined;
+const loadResvg = () => (resvg ??= import("@resvg/resvg-js").then((m) => m.Resvg));
 
 const WIDTH = 800;
 const LEFT = 40;
@@ -31,13 +32,11 @@ const ROW = 96;
 const TOP = 150;
 const COLOURS = { current: "#1f6f8b", previous: "#b8c4cc", text: "#1d2327", muted: "#5f6b73", grid: "#e3e8eb" };
 
-function text(x: number, y: number, content: string, size: number, options: { bold?: boolean; fill?: string; anchor?: Anchor } = {}): string {
-  const { regular, bold } = outlineFonts();
-  return (options.bold ? bold : regular).line(content, x, y, size, options.fill ?? COLOURS.text, options.anchor);
-}
-
 /** The chart as SVG (exported for tests and for a web view later). */
-export function digestChartSvg(figures: DigestFigures, lang: Language, timeZone: string): string {
+export async function digestChartSvg(figures: DigestFigures, lang: Language, timeZone: string): Promise<string> {
+  const { regular, bold } = await outlineFonts();
+  const text = (x: number, y: number, content: string, size: number, options: { bold?: boolean; fill?: string; anchor?: Anchor } = {}) =>
+    (options.bold ? bold : regular).line(content, x, y, size, options.fill ?? COLOURS.text, options.anchor);
   const t = translator(lang);
   const n = (v: number) => formatNumber(v, lang);
   const rows = figures.services.filter((s) => s.current.shown || s.previous.shown);
@@ -81,9 +80,8 @@ export function digestChartSvg(figures: DigestFigures, lang: Language, timeZone:
 }
 
 /** The chart as a PNG, ready for sendPhoto. */
-export function renderDigestChart(figures: DigestFigures, lang: Language, timeZone: string): Buffer {
-  const svg = digestChartSvg(figures, lang, timeZone);
+export async function renderDigestChart(figures: DigestFigures, lang: Language, timeZone: string): Promise<Buffer> {
+  const [svg, Resvg] = await Promise.all([digestChartSvg(figures, lang, timeZone), loadResvg()]);
   // No fonts: the SVG holds outlines only.
-  const resvg = new Resvg(svg, { font: { loadSystemFonts: false }, fitTo: { mode: "original" } });
-  return resvg.render().asPng();
+  return new Resvg(svg, { font: { loadSystemFonts: false }, fitTo: { mode: "original" } }).render().asPng();
 }

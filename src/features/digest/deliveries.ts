@@ -49,7 +49,7 @@ export async function buildDigest(
   return {
     figures,
     text: renderDigestText(figures, lang, { timeZone: options.timeZone, sections }),
-    chart: renderDigestChart(figures, lang, options.timeZone),
+    chart: await renderDigestChart(figures, lang, options.timeZone),
   };
 }
 

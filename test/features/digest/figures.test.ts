@@ -201,15 +201,15 @@ describe("digest figures", () => {
     expect(figures.get(communes.treas)!.participation).toEqual({ shown: false, n: 1 });
   });
 
-  it("draw the chart as a PNG", () => {
+  it("draw the chart as a PNG", async () => {
     // Outlines only: resvg never shapes text (see chart-text.test.ts).
-    expect(digestChartSvg(district, "km", tz)).not.toContain("<text");
-    const png = renderDigestChart(district, "km", tz);
+    expect(await digestChartSvg(district, "km", tz)).not.toContain("<text");
+    const png = await renderDigestChart(district, "km", tz);
     expect(png.subarray(1, 4).toString()).toBe("PNG");
     expect(png.length).toBeGreaterThan(5_000);
     if (process.env.DIGEST_CHART_OUT) {
       writeFileSync(`${process.env.DIGEST_CHART_OUT}/digest-km.png`, png);
-      writeFileSync(`${process.env.DIGEST_CHART_OUT}/digest-en.png`, renderDigestChart(district, "en", tz));
+      writeFileSync(`${process.env.DIGEST_CHART_OUT}/digest-en.png`, await renderDigestChart(district, "en", tz));
     }
   });
 });
