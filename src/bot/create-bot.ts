@@ -17,6 +17,7 @@ import type { Metrics } from "../http/metrics.js";
 import { redisStore } from "../redis.js";
 import type { MatiContext, MatiConversationContext } from "./context.js";
 import type { Feature } from "./feature.js";
+import { slimConversationState } from "./conversation-state.js";
 import { chatLock } from "./lease.js";
 import { AnsweredCallbacks, dropDuplicateUpdates, errorBoundary, floodGuard, loadPersonAndLanguage, slowDownNotice, UpdatesInFlight } from "./middleware.js";
 import { isTransientFailure } from "./transient.js";
@@ -83,7 +84,8 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
         // A private chat has one conversation, keyed by the chat id as the chat lock is; in a
         // group each member has their own (a council administrator recording a commitment),
         // so others' messages pass by. A transient failure leaves the state as it was, so
-        // the update handled again resumes from the same step.
+        // the update handled again resumes from the same step. The bot's own messages are
+        // saved slimmed (conversation-state.ts).
         adapter: {
           read: (ctx) => {
             const key = conversationKey(ctx);
@@ -91,7 +93,7 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
           },
           write: async (ctx, state) => {
             const key = conversationKey(ctx);
-            if (key !== undefined && !toHandleAgain.has(ctx)) await store.write(key, state);
+            if (key !== undefined && !toHandleAgain.has(ctx)) await store.write(key, slimConversationState(state));
           },
           delete: async (ctx) => {
             const key = conversationKey(ctx);

@@ -309,6 +309,14 @@ describe("a restart between two answers", () => {
     await before.press(/^😀/);
     await first.close();
 
+    // What is kept between the two: the steps, not the bot's own messages told back to it
+    // (every press carries the message pressed on, every edit returns it).
+    const saved = (await env.redis.get(`${env.redisPrefix}:conversation:${before.id}`))!;
+    expect(saved).toContain('"callback_query"');
+    expect(saved).not.toContain("៣/៨");
+    expect(saved).not.toContain("inline_keyboard");
+    expect(Buffer.byteLength(saved)).toBeLessThan(6_000);
+
     const second = await createHarness(env, {}, { fake: first.fake });
     try {
       const p = second.adopt(before);

@@ -1,0 +1,84 @@
+/**
+ * What a conversation's saved state keeps of the messages in it.
+ *
+ * Conversations v2 saves a replay log: every update the conversation waited
+ * for and every Bot API result it received, so that the next update can
+ * replay the code up to where it stopped. Most of that log is the bot's own
+ * messages told back to it: a button press carries the whole message it was
+ * pressed on (text, keyboard, the bot's profile), and every edit returns the
+ * edited message in full. A six-question rating saved about 33 KB, read,
+ * parsed, written and sent to Redis again on every step.
+ *
+ * Conversation code uses only where such a message is (chat, id, thread) and
+ * whether it can still be edited (date): never its text or buttons, which the
+ * code itself wrote. So before the state is saved, the bot's messages in it
+ * keep those fields and drop the rest; what people sent (their text, photo,
+ * voice, location) is kept whole. The same rating saves about 10 KB.
+ */
+import type { Message, Update } from "grammy/types";
+
+/** Fields of a bot message that conversation code reads after a replay; the rest is dropped from the saved state. */
+const KEPT_FIELDS = ["message_id", "date", "chat", "message_thread_id", "is_topic_message", "business_connection_id"] as const;
+
+type SlimMessage = Pick<Message, (typeof KEPT_FIELDS)[number]>;
+
+function slimMessage(message: Message): SlimMessage {
+  const slim: Record<string, unknown> = {};
+  for (const field of KEPT_FIELDS) if (message[field] !== undefined) slim[field] = message[field];
+  const chat = message.chat;
+  // The chat's id and type are what replies and edits need; its title or names change and are not read.
+  slim.chat = { id: chat.id, type: chat.type };
+  return slim as SlimMessage;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
+const isMessage = (value: unknown): value is Message => isObject(value) && typeof value.message_id === "number" && isObject(value.chat);
+
+/**
+ * One recorded value: an update waited for, or a Bot API call's outcome
+ * (`{ ok, res }` around Telegram's raw answer `{ ok, result }`). Anything else
+ * (an `external` result) is left as it is.
+ */
+function slimRecorded(value: unknown): unknown {
+  if (!isObject(value)) return value;
+  if (typeof value.update_id === "number") {
+    const update = value as unknown as Update;
+    const pressed = update.callback_query?.message;
+    if (!isMessage(pressed)) return value;
+    return { ...update, callback_query: { ...update.callback_query!, message: slimMessage(pressed) } };
+  }
+  const answer = value.res;
+  if (value.ok === true && isObject(answer) && answer.ok === true && isMessage(answer.result)) {
+    return { ...value, res: { ...answer, result: slimMessage(answer.result) } };
+  }
+  return value;
+}
+
+interface ReplayLog {
+  receive?: { send: number; returnValue?: unknown }[];
+}
+
+/**
+ * The state as conversations() hands it to the storage adapter
+ * (`{ version, state: { [conversation]: [{ replay, … }] } }`), with the bot's
+ * messages in its replay logs slimmed. Returns a new object; shapes it does
+ * not recognise pass through unchanged.
+ */
+export function slimConversationState<T>(saved: T): T {
+  if (!isObject(saved) || !isObject(saved.state)) return saved;
+  const state: Record<string, unknown> = {};
+  for (const [id, instances] of Object.entries(saved.state)) {
+    state[id] = !Array.isArray(instances)
+      ? instances
+      : instances.map((instance: unknown) => {
+          if (!isObject(instance) || !isObject(instance.replay)) return instance;
+          const replay = instance.replay as ReplayLog;
+          if (!Array.isArray(replay.receive)) return instance;
+          return {
+            ...instance,
+            replay: { ...replay, receive: replay.receive.map((entry) => ({ ...entry, returnValue: slimRecorded(entry.returnValue) })) },
+          };
+        });
+  }
+  return { ...saved, state } as T;
+}
