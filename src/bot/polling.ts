@@ -12,9 +12,11 @@
  *       tried again in its chat's chain after a growing pause, so the chat's
  *       later updates wait behind it and the offset stays below it
  *   nothing in flight: the next call long-polls; otherwise the loop asks
- *       again after the next update settles or 250 ms pass (at most every
- *       20–100 ms, as each answer repeats the unfinished updates), so a slow
- *       chat delays another chat's new update by a quarter second at most
+ *       again once a quarter of its window is free (each answer repeats the
+ *       updates in hand, so asking sooner mostly fetches them again), or
+ *       after an update settles when 250 ms have passed: a slow chat delays
+ *       another chat's new update by a quarter second at most. Never more
+ *       often than every 20 ms.
  *
  * At most `limit` (UPDATE_CONCURRENCY; 100 at most, Telegram's maximum) updates beyond the oldest
  * unfinished one are in flight: one very slow update holds back updates that
@@ -51,6 +53,7 @@ export class LongPolling<C extends Context> {
   /** Every update below this id has been taken (handled or in `unfinished`). */
   private taken = 0;
   private loop: Promise<void> | undefined;
+  /** Called as each update settles while the loop waits to ask again. */
   private wakeOnSettle: (() => void) | undefined;
   private wakeFromPause = new Set<() => void>();
 
@@ -123,12 +126,17 @@ export class LongPolling<C extends Context> {
         this.schedule(update);
       }
       if (this.unfinished.size > 0 && !this.stopping) {
-        // Until one settles, or a quarter of a second: a chat held up (a slow or deferred update) must not
-        // hold up the others, and a getUpdates cannot long-poll past an unconfirmed update.
-        await Promise.race([new Promise<void>((resolve) => (this.wakeOnSettle = resolve)), this.pause(250)]);
+        // A getUpdates cannot long-poll past an unconfirmed update, and a chat held up (a slow or deferred
+        // update) must not hold up the others: ask again once there is room for a useful answer, or a
+        // quarter of a second on.
+        const window = Math.min(LIMIT, this.options.limit ?? LIMIT);
+        const worthAsking = () => this.unfinished.size === 0 || window - (this.taken - this.confirmable) >= Math.max(1, window / 4) || Date.now() - lastFetch >= 250;
+        await Promise.race([
+          new Promise<void>((resolve) => (this.wakeOnSettle = () => worthAsking() && resolve())),
+          this.pause(250),
+        ]);
         this.wakeOnSettle = undefined;
-        // Still busy: ask again at most every 20 ms (100 ms under load), each answer repeats up to 100 updates.
-        const gap = this.unfinished.size === 0 ? 0 : (this.unfinished.size > 10 ? 100 : 20) - (Date.now() - lastFetch);
+        const gap = this.unfinished.size === 0 ? 0 : 20 - (Date.now() - lastFetch);
         if (gap > 0) await this.pause(gap);
       }
     }
@@ -144,9 +152,7 @@ export class LongPolling<C extends Context> {
       .then((handled) => {
         if (handled) this.unfinished.delete(id);
         if (this.chains.get(key) === run) this.chains.delete(key);
-        const wake = this.wakeOnSettle;
-        this.wakeOnSettle = undefined;
-        wake?.();
+        this.wakeOnSettle?.();
       });
     this.chains.set(key, run);
   }
