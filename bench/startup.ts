@@ -1,5 +1,5 @@
 /**
- * npm run bench:startup — cold start of `npm start`'s entry point against a
+ * npm run bench:startup — cold start of what `npm start` runs (the build, dist/main.js) against a
  * local Bot API: time from spawn to the first getUpdates, and the app's RSS
  * once started and after 200 /start updates. Uses its own throwaway database
  * and Redis prefix. Prints figures; never fails on them.
@@ -7,7 +7,7 @@
 import { performance } from "node:perf_hooks";
 import postgres from "postgres";
 import { FakeTelegram, TEST_TOKEN } from "../test/support/fake-telegram.js";
-import { freePort, startMati } from "../test/support/process.js";
+import { buildMati, freePort, startMati } from "../test/support/process.js";
 import { adminDatabaseUrl, databaseUrlFor, redisUrl } from "../test/support/urls.js";
 
 const runs = Number(process.env.RUNS ?? 3);
@@ -15,6 +15,7 @@ const name = `mati_bench_startup_${Date.now()}`;
 const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
 const fake = new FakeTelegram();
 const api = await fake.listen();
+buildMati();
 const results: { firstPollMs: number; startupMs: number; rssMb: number; rssAfterMb?: number }[] = [];
 
 try {
@@ -30,7 +31,7 @@ try {
       PORT: String(await freePort()),
       HOST: "127.0.0.1",
       LOG_LEVEL: "info",
-    });
+    }, { compiled: true });
     const line = await mati.waitForLog(/\{[^\n]*"msg":"mati started"[^\n]*\}/);
     while (fake.callsTo("getUpdates").length === pollsBefore) await new Promise((r) => setTimeout(r, 2));
     const firstPollMs = performance.now() - spawnedAt;
@@ -57,7 +58,7 @@ try {
   await admin.end();
 }
 
-/** RSS of the app process (tsx runs the app in a child of the spawned process). */
+/** The largest RSS among the spawned process and its children (the app itself, however it was started). */
 async function readRssOfTree(pid: number): Promise<number> {
   const { readFileSync, readdirSync } = await import("node:fs");
   const children = (p: number): number[] =>

@@ -75,6 +75,10 @@ if (mode === "mati") {
   const sendCommand = app.redis.sendCommand.bind(app.redis);
   app.redis.sendCommand = ((...args: Parameters<typeof sendCommand>) => {
     redisCommands++;
+    if (process.env.BENCH_QUERIES) {
+      const key = `redis ${(args[0] as { name: string }).name}`;
+      queries.set(key, (queries.get(key) ?? 0) + 1);
+    }
     return sendCommand(...args);
   }) as typeof sendCommand;
   // BENCH_QUERIES=1: which SQL the bot runs, counted (printed with each report).
@@ -126,7 +130,7 @@ process.on("message", async (message: { type: string; profile?: string }) => {
       const cpu = process.cpuUsage(cpuAt);
       const profile = profiler && message.profile ? await profiler.stop(message.profile) : undefined;
       profiler = undefined;
-      for (const [q, n] of [...queries.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12)) say(`  ${String(n).padStart(6)}  ${q}`);
+      for (const [q, n] of [...queries.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)) say(`  ${String(n).padStart(6)}  ${q}`);
       queries.clear();
       const gc = (globalThis as { gc?: () => void }).gc;
       if (gc) {

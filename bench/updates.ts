@@ -2,7 +2,8 @@
  * npm run bench:updates — how many updates one Mati process handles, and how
  * fast, against a bare grammY echo bot measured in the same run.
  *
- * The bot under test runs in a child process (bench/updates-bot.ts) in
+ * The bot under test runs in a child process (bench/updates-bot.ts, compiled
+ * to JavaScript first and run with plain Node, as production runs it) in
  * long-polling mode against the local Bot API stand-in (test/support/
  * fake-telegram.ts) served over HTTP from this process, which also plays the
  * simulated users. Each user reads what the bot last sent them and answers it
@@ -42,6 +43,7 @@ import { FakeTelegram, type SeenMessage } from "../test/support/fake-telegram.js
 import { seedSmallGazetteer } from "../test/support/areas.js";
 import { adminDatabaseUrl, databaseUrlFor, redisUrl } from "../test/support/urls.js";
 import { deleteRedisKeys } from "../test/support/scratch.js";
+import { compiledForBench } from "./compiled.js";
 
 const USERS = Number(process.env.BENCH_USERS ?? process.env.BENCH_N ?? 1000);
 /** The paced phase's offered load: a number, or (default) half of Mati's flat-out updates/s on this machine. */
@@ -72,12 +74,15 @@ function nodeFlags(mode: "mati" | "echo"): string[] {
   return (process.env.BENCH_NODE_FLAGS ?? fromImage).split(" ").filter(Boolean);
 }
 
+/** Both bots run compiled, with plain Node, as production runs Mati. */
+const botScript = compiledForBench("bench/updates-bot.ts");
+
 class BotProcess {
   private readonly child: ChildProcess;
   private readonly waiting: ((message: { type: string } & Record<string, unknown>) => boolean)[] = [];
   constructor(mode: "mati" | "echo", apiRoot: string, dbName: string, onDone: (ids: number[]) => void) {
-    this.child = fork(fileURLToPath(new URL("./updates-bot.ts", import.meta.url)), [mode, apiRoot, dbName], {
-      execArgv: ["--import", "tsx", ...(process.env.BENCH_EXPOSE_GC ? ["--expose-gc"] : []), ...nodeFlags(mode)],
+    this.child = fork(botScript, [mode, apiRoot, dbName], {
+      execArgv: [...(process.env.BENCH_EXPOSE_GC ? ["--expose-gc"] : []), ...nodeFlags(mode)],
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
     this.child.on("message", (message: { type: string; ids?: number[] }) => {

@@ -1,6 +1,7 @@
 /**
- * Mati as users start it (`npm start`): a real process, long polling a local
- * Bot API over HTTP, restarted and stopped with signals.
+ * Mati as users start it (`npm start`: the build, then `node dist/main.js`):
+ * a real process, long polling a local Bot API over HTTP, restarted and
+ * stopped with signals.
  */
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +10,7 @@ import { seedSmallGazetteer } from "../support/areas.js";
 import { useTestEnvironment } from "../support/env.js";
 import { FakeTelegram } from "../support/fake-telegram.js";
 import { eventually } from "../support/harness.js";
-import { startMatiFor, type MatiProcess } from "../support/process.js";
+import { buildMati, startMatiFor, type MatiProcess } from "../support/process.js";
 import { redisUrl } from "../support/urls.js";
 
 const env = useTestEnvironment();
@@ -18,16 +19,17 @@ let api: Awaited<ReturnType<FakeTelegram["listen"]>>;
 let running: MatiProcess | undefined;
 
 beforeAll(async () => {
+  buildMati();
   await seedSmallGazetteer(env.db);
   api = await fake.listen();
-});
+}, 120_000);
 afterAll(async () => {
   running?.child.kill("SIGKILL");
   await api.close();
 });
 
 async function start(): Promise<MatiProcess> {
-  running = await startMatiFor({ ...env, redisUrl: redisUrl(), apiRoot: api.apiRoot }, {}, 20_000);
+  running = await startMatiFor({ ...env, redisUrl: redisUrl(), apiRoot: api.apiRoot }, {}, 20_000, { compiled: true });
   return running;
 }
 

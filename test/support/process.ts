@@ -1,5 +1,9 @@
-/** Runs src/main.ts as a real process (as `npm start` does) for start-up, restart and shutdown tests. */
-import { spawn, type ChildProcess } from "node:child_process";
+/**
+ * Runs Mati as a real process for start-up, restart and shutdown tests: the
+ * compiled build as `npm start` runs it (`node dist/main.js`, after
+ * buildMati()), or src/main.ts through tsx (no build needed, the default).
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -22,12 +26,23 @@ export interface MatiProcess {
   hardKill(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Run dist/main.js (what `npm start` runs; call buildMati() first) instead of src/main.ts through tsx. */
+  compiled?: boolean;
+}
+
+/** Compiles src to dist as `npm start` does. */
+export function buildMati(): void {
+  execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+}
+
 /**
  * Starts Mati with exactly this environment (plus PATH), in an empty working
  * directory so that no developer's .env leaks into the test.
  */
-export function startMati(env: Record<string, string>): MatiProcess {
-  const child = spawn(tsx, [`${repoRoot}src/main.ts`], {
+export function startMati(env: Record<string, string>, options: StartOptions = {}): MatiProcess {
+  const [command, args] = options.compiled ? [process.execPath, [`${repoRoot}dist/main.js`]] : [tsx, [`${repoRoot}src/main.ts`]];
+  const child = spawn(command, args, {
     cwd: mkdtempSync(`${tmpdir()}/mati-run-`),
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -112,6 +127,7 @@ export async function startMatiFor(
   target: { databaseUrl: string; redisUrl: string; redisPrefix: string; apiRoot: string; port?: number },
   extra: Record<string, string> = {},
   startTimeoutMs = 60_000,
+  options: StartOptions = {},
 ): Promise<MatiProcess> {
   const mati = startMati({
     BOT_TOKEN: TEST_TOKEN,
@@ -123,7 +139,7 @@ export async function startMatiFor(
     HOST: "127.0.0.1",
     LOG_LEVEL: "info",
     ...extra,
-  });
+  }, options);
   await mati.waitForLog(/"msg":"mati started"/, startTimeoutMs);
   return mati;
 }
