@@ -8,7 +8,7 @@
 import { performance } from "node:perf_hooks";
 import postgres from "postgres";
 import { FakeTelegram, TEST_TOKEN } from "../test/support/fake-telegram.js";
-import { freePort, startMati } from "../test/support/process.js";
+import { buildMati, freePort, startMati } from "../test/support/process.js";
 import { deleteRedisKeys } from "../test/support/scratch.js";
 import { adminDatabaseUrl, databaseUrlFor, redisUrl } from "../test/support/urls.js";
 import { Redis } from "ioredis";
@@ -25,6 +25,7 @@ async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((r) => setTimeout(r, 1));
 }
 
+buildMati();
 try {
   const mati = startMati({
     BOT_TOKEN: TEST_TOKEN,
@@ -37,7 +38,7 @@ try {
     LOG_LEVEL: "warn",
     FLOOD_LIMIT_PER_MINUTE: "1000000",
     ROLE: "bot",
-  });
+  }, { compiled: true });
   await mati.waitForLog(/mati started|"level":[45]0/, 60_000).catch(() => {});
   await until(() => fake.callsTo("getUpdates").length > 0);
 
