@@ -4,14 +4,13 @@
  * commune's name is allowed (the picker invites it). Set MATI_TRANSCRIPT=dir
  * to write what the person saw, message by message.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { ratings, ratingScores, users } from "../../src/db/schema/index.js";
 import { communes } from "../support/areas.js";
 import { useTestEnvironment } from "../support/env.js";
 import { useHarness, type Person } from "../support/harness.js";
+import { writeTranscript } from "../support/transcript.js";
 
 const env = useTestEnvironment();
 const h = useHarness(env);
@@ -50,7 +49,7 @@ async function savedRatingOf(person: Person) {
 }
 
 function keep(name: string, transcript: string) {
-  if (process.env.MATI_TRANSCRIPT) writeFileSync(join(process.env.MATI_TRANSCRIPT, `${name}.txt`), transcript + "\n");
+  writeTranscript(name, transcript);
 }
 
 describe("a first-time person to a saved rating", () => {

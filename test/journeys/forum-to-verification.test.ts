@@ -9,8 +9,6 @@
  * With MATI_TRANSCRIPT=<folder> set, writes forum-loop-km.txt there: every
  * message people received (and what they pressed), in order.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { commitments, forums, volunteerCommunes } from "../../src/db/schema/index.js";
@@ -23,6 +21,7 @@ import { eventually, useHarness, type Person, type TestGroup } from "../support/
 import { registered, userRow } from "../support/people.js";
 import { linkCouncil } from "../features/complaints/support.js";
 import { commitmentMessageIn, dayAhead, postedIn, raterOf, recordSteps, runNow } from "../features/commitments/support.js";
+import { writeTranscript } from "../support/transcript.js";
 
 const env = useTestEnvironment();
 const h = useHarness(env, { workers: true });
@@ -239,6 +238,6 @@ describe("one forum, from its announcement to what citizens say of the commitmen
     for (const name of ["Sokha", "Kunthea", "Nary"]) expect(group).not.toContain(name);
     const [row] = await env.db.select().from(forums).where(eq(forums.id, forumId));
     expect(row!.status).toBe("published");
-    if (process.env.MATI_TRANSCRIPT) writeFileSync(join(process.env.MATI_TRANSCRIPT, "forum-loop-km.txt"), transcript() + "\n");
+    writeTranscript("forum-loop-km", transcript());
   });
 });

@@ -1,5 +1,3 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { asc, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { complaintEvents, complaints } from "../../../src/db/schema/index.js";
@@ -7,6 +5,7 @@ import { useTestEnvironment } from "../../support/env.js";
 import { communes } from "../../support/areas.js";
 import { useHarness, eventually, type Person, type TestGroup } from "../../support/harness.js";
 import { citizen, councilMessageIn, delivered, fileThroughBot, linkTaPhouAndSvayChek } from "./support.js";
+import { writeTranscript } from "../../support/transcript.js";
 
 const env = useTestEnvironment();
 const h = useHarness(env, { workers: true });
@@ -98,7 +97,7 @@ describe("a complaint from filing to closing, in Khmer", () => {
     expect(detail).toContain("🔒 បានបិទ");
     expect(detail).toContain("អ្នកបានបញ្ជាក់ថា បានដោះស្រាយហើយ");
     expect(detail).toMatch(/ឆ្នាំ[០-៩]{4}/);
-    if (process.env.MATI_TRANSCRIPT) writeFileSync(join(process.env.MATI_TRANSCRIPT, "complaint-km.txt"), transcript.join("\n\n") + "\n");
+    writeTranscript("complaint-km", transcript.join("\n\n"));
   });
 });
 

@@ -5,8 +5,6 @@
  * people of other communes, nor those who turned it off, nor those who
  * blocked the bot. Figures are checked by hand on a seeded month.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { broadcasts, commitments, deliveries, forumAreas, forums, users } from "../../../src/db/schema/index.js";
@@ -21,6 +19,7 @@ import { createHarness, eventually, type Harness, type Person } from "../../supp
 import { returningCitizen } from "../../support/onboarding.js";
 import { everyStoredRow } from "../../support/privacy.js";
 import { interview, seedComplaint, seedRating } from "../digest/support.js";
+import { writeTranscript } from "../../support/transcript.js";
 
 const env = useTestEnvironment();
 const tz = "Asia/Phnom_Penh";
@@ -252,10 +251,8 @@ describe("citizens' monthly results", () => {
     expect(await env.db.select().from(broadcasts).where(eq(broadcasts.kind, "commune_results"))).toHaveLength(3);
     h1 = h3;
 
-    if (process.env.MATI_TRANSCRIPT) {
-      const transcript = [people.srey, people.vanna].map((p) => `[${p.user.first_name}, ${p.chat.id}]\n${summaries(p)[0]!.text}\n[${summaries(p)[0]!.buttons.flat().map((b) => b.text).join("] [")}]`);
-      writeFileSync(join(process.env.MATI_TRANSCRIPT, "commune-results-km.txt"), transcript.join("\n\n") + "\n");
-    }
+    const transcript = [people.srey, people.vanna].map((p) => `[${p.user.first_name}, ${p.chat.id}]\n${summaries(p)[0]!.text}\n[${summaries(p)[0]!.buttons.flat().map((b) => b.text).join("] [")}]`);
+    writeTranscript("commune-results-km", transcript.join("\n\n"));
   });
 
   it("stop with one press on the summary, or in /settings; rate again from it", async () => {
