@@ -9,6 +9,8 @@ import postgres from "postgres";
 import { FakeTelegram, TEST_TOKEN } from "../test/support/fake-telegram.js";
 import { buildMati, freePort, startMati } from "../test/support/process.js";
 import { adminDatabaseUrl, databaseUrlFor, redisUrl } from "../test/support/urls.js";
+import { deleteRedisKeys } from "../test/support/scratch.js";
+import { Redis } from "ioredis";
 
 const runs = Number(process.env.RUNS ?? 3);
 const name = `mati_bench_startup_${Date.now()}`;
@@ -56,6 +58,10 @@ try {
   await api.close();
   await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await admin.end();
+  // The app's queues and keys live under the prefix: leave Redis as it was.
+  const redis = new Redis(redisUrl());
+  await deleteRedisKeys(redis, name);
+  await redis.quit();
 }
 
 /** The largest RSS among the spawned process and its children (the app itself, however it was started). */
