@@ -13,6 +13,7 @@ import { createBot } from "./bot/create-bot.js";
 import { UpdatesInFlight } from "./bot/middleware.js";
 import { LongPolling, type AllowedUpdate } from "./bot/polling.js";
 import { isTransientFailure } from "./bot/transient.js";
+import { whoAmI } from "./bot/who-am-i.js";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/client.js";
 import { allFeatures, allJobHandlers, CommandMenus, groupLanguageLookup, startSchedules, workerSettings, type FeatureDeps } from "./features/index.js";
@@ -127,7 +128,11 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     },
     /** Takes updates from Telegram: webhook when configured, long polling otherwise. */
     async startBot() {
-      await bot.init();
+      if (!bot.isInited()) {
+        const me = await whoAmI(config.BOT_TOKEN, config.TELEGRAM_API_ROOT, log, () => stopped);
+        if (!me) return; // stopped while Telegram was out of reach
+        bot.botInfo = me;
+      }
       await this.registerCommandMenus().catch((err) => log.warn({ err: String(err) }, "setMyCommands failed"));
       if (config.WEBHOOK_URL) {
         await bot.api.setWebhook(config.WEBHOOK_URL, { secret_token: config.WEBHOOK_SECRET });

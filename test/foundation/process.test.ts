@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../../src/db/schema/index.js";
 import { seedSmallGazetteer } from "../support/areas.js";
 import { useTestEnvironment } from "../support/env.js";
-import { FakeTelegram } from "../support/fake-telegram.js";
+import { FakeTelegram, TEST_TOKEN } from "../support/fake-telegram.js";
 import { eventually } from "../support/harness.js";
-import { buildMati, startMatiFor, type MatiProcess } from "../support/process.js";
+import { buildMati, freePort, startMati, startMatiFor, type MatiProcess } from "../support/process.js";
 import { redisUrl } from "../support/urls.js";
 
 const env = useTestEnvironment();
@@ -100,4 +100,44 @@ describe("npm start against a local Bot API", () => {
     again.child.kill("SIGTERM");
     expect((await again.exited).code).toBe(0);
   });
+});
+
+describe("npm start when Telegram does not answer as it should", () => {
+  const target = () => ({ ...env, redisUrl: redisUrl() });
+  const settingsFor = (apiRoot: string, token = TEST_TOKEN) => ({
+    BOT_TOKEN: token,
+    TELEGRAM_API_ROOT: apiRoot,
+    DATABASE_URL: target().databaseUrl,
+    REDIS_URL: target().redisUrl,
+    REDIS_PREFIX: target().redisPrefix,
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "info",
+  });
+
+  it("out of reach: says why in the log (never the token), keeps trying, and polls once Telegram answers", async () => {
+    const port = await freePort();
+    const mati = startMati({ ...settingsFor(`http://127.0.0.1:${port}`), PORT: String(await freePort()) }, { compiled: true });
+    running = mati;
+    await mati.waitForLog(/"reason":"ECONNREFUSED: connect ECONNREFUSED[^\n]*cannot reach Telegram yet/);
+    // Telegram comes back where it was expected.
+    const late = new FakeTelegram();
+    const lateApi = await late.listen(port);
+    try {
+      await eventually(() => expect(late.callsTo("getUpdates").length).toBeGreaterThan(0), 40_000);
+      expect(mati.output()).not.toContain(TEST_TOKEN.split(":")[1]!);
+      mati.child.kill("SIGTERM");
+      expect((await mati.exited).code).toBe(0);
+    } finally {
+      await lateApi.close();
+    }
+  }, 60_000);
+
+  it("a token Telegram refuses ends the start with a plain message", async () => {
+    const wrong = "123456789:WRONG-token-for-this-test";
+    const mati = startMati({ ...settingsFor(api.apiRoot, wrong), PORT: String(await freePort()) }, { compiled: true });
+    running = mati;
+    expect((await mati.exited).code).toBe(1);
+    expect(mati.output()).toContain("Telegram refused BOT_TOKEN (401 Unauthorized). Copy the token @BotFather gave you into BOT_TOKEN.");
+    expect(mati.output()).not.toContain("WRONG-token");
+  }, 30_000);
 });
