@@ -16,7 +16,9 @@ import { redisUrl } from "../support/urls.js";
 const env = useTestEnvironment();
 const fake = new FakeTelegram();
 let api: Awaited<ReturnType<FakeTelegram["listen"]>>;
-let running: MatiProcess | undefined;
+/** Every process a test started: killed at the end even when a test failed halfway. */
+const started: MatiProcess[] = [];
+const track = (mati: MatiProcess) => (started.push(mati), mati);
 
 beforeAll(async () => {
   buildMati();
@@ -24,13 +26,12 @@ beforeAll(async () => {
   api = await fake.listen();
 }, 120_000);
 afterAll(async () => {
-  running?.child.kill("SIGKILL");
+  for (const mati of started) mati.child.kill("SIGKILL");
   await api.close();
 });
 
 async function start(): Promise<MatiProcess> {
-  running = await startMatiFor({ ...env, redisUrl: redisUrl(), apiRoot: api.apiRoot }, {}, 20_000, { compiled: true });
-  return running;
+  return track(await startMatiFor({ ...env, redisUrl: redisUrl(), apiRoot: api.apiRoot }, {}, 20_000, { compiled: true }));
 }
 
 const botMessages = (chatId: number) => fake.chatMessages(chatId).filter((m) => m.raw.from?.is_bot);
@@ -116,8 +117,7 @@ describe("npm start when Telegram does not answer as it should", () => {
 
   it("out of reach: says why in the log (never the token), keeps trying, and polls once Telegram answers", async () => {
     const port = await freePort();
-    const mati = startMati({ ...settingsFor(`http://127.0.0.1:${port}`), PORT: String(await freePort()) }, { compiled: true });
-    running = mati;
+    const mati = track(startMati({ ...settingsFor(`http://127.0.0.1:${port}`), PORT: String(await freePort()) }, { compiled: true }));
     await mati.waitForLog(/"reason":"ECONNREFUSED: connect ECONNREFUSED[^\n]*cannot reach Telegram yet/);
     // Telegram comes back where it was expected.
     const late = new FakeTelegram();
@@ -134,8 +134,7 @@ describe("npm start when Telegram does not answer as it should", () => {
 
   it("a token Telegram refuses ends the start with a plain message", async () => {
     const wrong = "123456789:WRONG-token-for-this-test";
-    const mati = startMati({ ...settingsFor(api.apiRoot, wrong), PORT: String(await freePort()) }, { compiled: true });
-    running = mati;
+    const mati = track(startMati({ ...settingsFor(api.apiRoot, wrong), PORT: String(await freePort()) }, { compiled: true }));
     expect((await mati.exited).code).toBe(1);
     expect(mati.output()).toContain("Telegram refused BOT_TOKEN (401 Unauthorized). Copy the token @BotFather gave you into BOT_TOKEN.");
     expect(mati.output()).not.toContain("WRONG-token");
