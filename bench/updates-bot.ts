@@ -63,7 +63,12 @@ let stop: () => Promise<void>;
 if (mode === "mati") {
   const { createApp } = await import("../src/app.js");
   const { configFor } = await import("../test/support/urls.js");
-  const config = configFor(dbName, { TELEGRAM_API_ROOT: apiRoot, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info" });
+  const config = configFor(dbName, {
+    TELEGRAM_API_ROOT: apiRoot,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
+    // The app's own setting, when given (how many updates one process has in hand at once).
+    ...(process.env.UPDATE_CONCURRENCY ? { UPDATE_CONCURRENCY: process.env.UPDATE_CONCURRENCY } : {}),
+  });
   const app = await createApp(config, { botInfo: testBotInfo });
   const observe = app.metrics.update.bind(app.metrics);
   app.metrics.update = (type, seconds, failed) => {
