@@ -13,7 +13,7 @@ import { createBot } from "./bot/create-bot.js";
 import { UpdatesInFlight } from "./bot/middleware.js";
 import { LongPolling, type AllowedUpdate } from "./bot/polling.js";
 import { isTransientFailure } from "./bot/transient.js";
-import { whoAmI } from "./bot/who-am-i.js";
+import { whoAmI } from "./bot/telegram-reach.js";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/client.js";
 import { allFeatures, allJobHandlers, CommandMenus, groupLanguageLookup, startSchedules, workerSettings, type FeatureDeps } from "./features/index.js";

@@ -18,6 +18,7 @@ import { redisStore } from "../redis.js";
 import type { MatiContext, MatiConversationContext } from "./context.js";
 import type { Feature } from "./feature.js";
 import { slimConversationState } from "./conversation-state.js";
+import { reportUnreachable } from "./telegram-reach.js";
 import { chatLock } from "./lease.js";
 import { AnsweredCallbacks, dropDuplicateUpdates, errorBoundary, floodGuard, loadPersonAndLanguage, slowDownNotice, UpdatesInFlight } from "./middleware.js";
 import { isTransientFailure } from "./transient.js";
@@ -53,6 +54,8 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
   const retry = autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 });
   bot.api.config.use(answered.transformer);
   if (deps.metrics) bot.api.config.use(deps.metrics.telegramTransformer);
+  // Under auto-retry (installed last, so outermost): each failed attempt is seen and logged.
+  bot.api.config.use(reportUnreachable(config.BOT_TOKEN, log));
   bot.api.config.use(retry);
 
   if (deps.inFlight) bot.use(deps.inFlight.middleware);
@@ -108,6 +111,8 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
         async (ctx, next) => {
           ctx.api.config.use(answered.transformer);
           if (deps.metrics) ctx.api.config.use(deps.metrics.telegramTransformer);
+          // Not reportUnreachable: these transformers also see the conversation's recorded calls
+          // replayed, and would report a past failure again at every step.
           ctx.api.config.use(retry);
           const snapshot = await conversation.external({
             task: (outer) => ({ user: outer.user, lang: outer.lang }),

@@ -1,13 +1,20 @@
 /**
- * The bot's own identity (getMe), asked once at start, before anything else
- * talks to Telegram, through a plain Api without auto-retry: auto-retry
- * retries a network failure in silence with pauses growing to an hour, so a
- * server that cannot reach Telegram (DNS, a firewall, Telegram blocked on that
- * network) looked like a bot that hangs. Here each failed attempt is logged
- * with its reason and tried again within 30 s, and a token Telegram refuses
- * ends the start with a plain message.
+ * Reaching Telegram, and saying so when it cannot be reached.
+ *
+ * auto-retry retries a network failure (DNS, a firewall, a cut line,
+ * Telegram blocked on that network) in silence, with pauses growing to an
+ * hour. So a server that cannot reach Telegram looked like a bot that hangs.
+ *
+ *   whoAmI                the bot's identity (getMe), asked once at start through a plain
+ *                         Api: each failed attempt is logged with its reason and tried
+ *                         again within 30 s; a token Telegram refuses ends the start
+ *   reportUnreachable     a transformer under auto-retry on the bot's Api (handlers outside
+ *                         conversations, queued jobs): every call that fails on the network
+ *                         is logged (method and reason, never the token or the payload)
+ *                         before auto-retry waits to try it again. Not inside conversations:
+ *                         there transformers also see recorded calls replayed at each step.
  */
-import { Api, GrammyError, HttpError } from "grammy";
+import { Api, GrammyError, HttpError, type Transformer } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { Logger } from "../log.js";
 
@@ -50,4 +57,16 @@ function reasonOf(err: unknown): string {
     return [cause?.code, message].filter(Boolean).join(": ");
   }
   return String(err);
+}
+
+/** Logs each Bot API call that fails on the network, then lets the failure go on (to auto-retry). */
+export function reportUnreachable(token: string, log: Logger): Transformer {
+  return async (prev, method, payload, signal) => {
+    try {
+      return await prev(method, payload, signal);
+    } catch (err) {
+      if (err instanceof HttpError) log.warn({ method, reason: reasonOf(err).replaceAll(token, "<BOT_TOKEN>") }, "cannot reach Telegram; the call will be tried again");
+      throw err;
+    }
+  };
 }
