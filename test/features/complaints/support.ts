@@ -87,8 +87,10 @@ export function councilMessageIn(group: TestGroup, reference: string): SeenMessa
  * citizen's chat are not overtaken by it.
  */
 export async function delivered(group: TestGroup, reference: string, citizen?: Person): Promise<SeenMessage> {
-  const message = await eventually(() => councilMessageIn(group, reference));
-  if (citizen) await eventually(() => expect(citizen.messages().some((m) => m.text.startsWith("📬") && m.text.includes(reference))).toBe(true));
+  // Queued and paced (a group gets at most one message every 3 s): under a full test run's load
+  // a second message into the same group can take longer than eventually's usual 10 s.
+  const message = await eventually(() => councilMessageIn(group, reference), 30_000);
+  if (citizen) await eventually(() => expect(citizen.messages().some((m) => m.text.startsWith("📬") && m.text.includes(reference))).toBe(true), 30_000);
   return message;
 }
 
