@@ -18,7 +18,7 @@ import { Api, GrammyError, HttpError, type Transformer } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { Logger } from "../log.js";
 
-export class TokenRefused extends Error {
+class TokenRefused extends Error {
   override name = "TokenRefused";
 }
 
