@@ -7,8 +7,8 @@
  */
 import { performance } from "node:perf_hooks";
 import postgres from "postgres";
-import { FakeTelegram, TEST_TOKEN } from "../test/support/fake-telegram.js";
-import { buildMati, freePort, startMati } from "../test/support/process.js";
+import { FakeTelegram } from "../test/support/fake-telegram.js";
+import { buildMati, settingsFor, startMati } from "../test/support/process.js";
 import { deleteRedisKeys } from "../test/support/scratch.js";
 import { adminDatabaseUrl, databaseUrlFor, redisUrl } from "../test/support/urls.js";
 import { Redis } from "ioredis";
@@ -27,18 +27,8 @@ async function until(check: () => boolean): Promise<void> {
 
 buildMati();
 try {
-  const mati = startMati({
-    BOT_TOKEN: TEST_TOKEN,
-    TELEGRAM_API_ROOT: api.apiRoot,
-    DATABASE_URL: databaseUrlFor(name),
-    REDIS_URL: redisUrl(),
-    REDIS_PREFIX: name,
-    PORT: String(await freePort()),
-    HOST: "127.0.0.1",
-    LOG_LEVEL: "warn",
-    FLOOD_LIMIT_PER_MINUTE: "1000000",
-    ROLE: "bot",
-  }, { compiled: true });
+  const target = { databaseUrl: databaseUrlFor(name), redisUrl: redisUrl(), redisPrefix: name, apiRoot: api.apiRoot };
+  const mati = startMati(await settingsFor(target, { LOG_LEVEL: "warn", FLOOD_LIMIT_PER_MINUTE: "1000000", ROLE: "bot" }), { compiled: true });
   await mati.waitForLog(/mati started|"level":[45]0/, 60_000).catch(() => {});
   await until(() => fake.callsTo("getUpdates").length > 0);
 

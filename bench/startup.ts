@@ -6,8 +6,8 @@
  */
 import { performance } from "node:perf_hooks";
 import postgres from "postgres";
-import { FakeTelegram, TEST_TOKEN } from "../test/support/fake-telegram.js";
-import { buildMati, freePort, startMati } from "../test/support/process.js";
+import { FakeTelegram } from "../test/support/fake-telegram.js";
+import { buildMati, settingsFor, startMati } from "../test/support/process.js";
 import { adminDatabaseUrl, databaseUrlFor, redisUrl } from "../test/support/urls.js";
 import { deleteRedisKeys } from "../test/support/scratch.js";
 import { Redis } from "ioredis";
@@ -23,17 +23,10 @@ const results: { firstPollMs: number; startupMs: number; rssMb: number; rssAfter
 try {
   for (let run = 0; run < runs; run++) {
     const pollsBefore = fake.callsTo("getUpdates").length;
+    // The first run also creates and migrates the database.
+    const settings = await settingsFor({ databaseUrl: databaseUrlFor(name), redisUrl: redisUrl(), redisPrefix: name, apiRoot: api.apiRoot });
     const spawnedAt = performance.now();
-    const mati = startMati({
-      BOT_TOKEN: TEST_TOKEN,
-      TELEGRAM_API_ROOT: api.apiRoot,
-      DATABASE_URL: databaseUrlFor(name), // the first run also creates and migrates it
-      REDIS_URL: redisUrl(),
-      REDIS_PREFIX: name,
-      PORT: String(await freePort()),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "info",
-    }, { compiled: true });
+    const mati = startMati(settings, { compiled: true });
     const line = await mati.waitForLog(/\{[^\n]*"msg":"mati started"[^\n]*\}/);
     while (fake.callsTo("getUpdates").length === pollsBefore) await new Promise((r) => setTimeout(r, 2));
     const firstPollMs = performance.now() - spawnedAt;

@@ -39,7 +39,7 @@ export async function whoAmI(token: string, apiRoot: string, log: Logger, stoppe
       if (err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404)) {
         throw new TokenRefused(`Telegram refused BOT_TOKEN (${err.error_code} ${err.description}). Copy the token @BotFather gave you into BOT_TOKEN.`);
       }
-      log.warn({ api_root: apiRoot, reason: reasonOf(err).replaceAll(token, "<BOT_TOKEN>"), retry_in_s: pause / 1000 }, "cannot reach Telegram yet; trying again");
+      log.warn({ api_root: apiRoot, reason: reasonOf(err, token), retry_in_s: pause / 1000 }, "cannot reach Telegram yet; trying again");
       await new Promise((resolve) => setTimeout(resolve, pause));
       pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
     }
@@ -47,16 +47,19 @@ export async function whoAmI(token: string, apiRoot: string, log: Logger, stoppe
   return undefined;
 }
 
-/** A few words on why the call failed: the network error's code and message (which can hold the request URL, and so the token). */
-function reasonOf(err: unknown): string {
+/**
+ * A few words on why the call failed, for the log: Telegram's answer, or the network error's code
+ * and message. Those can hold the request URL, and so the token: it is masked.
+ */
+function reasonOf(err: unknown, token: string): string {
   if (err instanceof GrammyError) return `${err.error_code} ${err.description}`;
   if (err instanceof HttpError) {
     const cause = err.error as { code?: string; message?: string } | undefined;
     // node-fetch says "request to <url> failed, reason: <what happened>": the URL adds nothing.
     const message = (cause?.message ?? err.message).replace(/^request to \S+ failed, reason: /, "");
-    return [cause?.code, message].filter(Boolean).join(": ");
+    return [cause?.code, message].filter(Boolean).join(": ").replaceAll(token, "<BOT_TOKEN>");
   }
-  return String(err);
+  return String(err).replaceAll(token, "<BOT_TOKEN>");
 }
 
 /** Logs each Bot API call that fails on the network, then lets the failure go on (to auto-retry). */
@@ -65,7 +68,7 @@ export function reportUnreachable(token: string, log: Logger): Transformer {
     try {
       return await prev(method, payload, signal);
     } catch (err) {
-      if (err instanceof HttpError) log.warn({ method, reason: reasonOf(err).replaceAll(token, "<BOT_TOKEN>") }, "cannot reach Telegram; the call will be tried again");
+      if (err instanceof HttpError) log.warn({ method, reason: reasonOf(err, token) }, "cannot reach Telegram; the call will be tried again");
       throw err;
     }
   };

@@ -10,7 +10,7 @@ import { seedSmallGazetteer } from "../support/areas.js";
 import { useTestEnvironment } from "../support/env.js";
 import { FakeTelegram, TEST_TOKEN } from "../support/fake-telegram.js";
 import { eventually } from "../support/harness.js";
-import { buildMati, freePort, startMati, startMatiFor, type MatiProcess } from "../support/process.js";
+import { buildMati, freePort, settingsFor, startMati, startMatiFor, type MatiProcess } from "../support/process.js";
 import { redisUrl } from "../support/urls.js";
 
 const env = useTestEnvironment();
@@ -104,20 +104,12 @@ describe("npm start against a local Bot API", () => {
 });
 
 describe("npm start when Telegram does not answer as it should", () => {
-  const target = () => ({ ...env, redisUrl: redisUrl() });
-  const settingsFor = (apiRoot: string, token = TEST_TOKEN) => ({
-    BOT_TOKEN: token,
-    TELEGRAM_API_ROOT: apiRoot,
-    DATABASE_URL: target().databaseUrl,
-    REDIS_URL: target().redisUrl,
-    REDIS_PREFIX: target().redisPrefix,
-    HOST: "127.0.0.1",
-    LOG_LEVEL: "info",
-  });
+  // Started without waiting for "mati started": these starts do not get that far at first, or at all.
+  const target = (apiRoot: string) => ({ ...env, redisUrl: redisUrl(), apiRoot });
 
   it("out of reach: says why in the log (never the token), keeps trying, and polls once Telegram answers", async () => {
     const port = await freePort();
-    const mati = track(startMati({ ...settingsFor(`http://127.0.0.1:${port}`), PORT: String(await freePort()) }, { compiled: true }));
+    const mati = track(startMati(await settingsFor(target(`http://127.0.0.1:${port}`)), { compiled: true }));
     await mati.waitForLog(/"reason":"ECONNREFUSED: connect ECONNREFUSED[^\n]*cannot reach Telegram yet/);
     // Telegram comes back where it was expected.
     const late = new FakeTelegram();
@@ -134,7 +126,7 @@ describe("npm start when Telegram does not answer as it should", () => {
 
   it("a token Telegram refuses ends the start with a plain message", async () => {
     const wrong = "123456789:WRONG-token-for-this-test";
-    const mati = track(startMati({ ...settingsFor(api.apiRoot, wrong), PORT: String(await freePort()) }, { compiled: true }));
+    const mati = track(startMati(await settingsFor(target(api.apiRoot), { BOT_TOKEN: wrong }), { compiled: true }));
     expect((await mati.exited).code).toBe(1);
     expect(mati.output()).toContain("Telegram refused BOT_TOKEN (401 Unauthorized). Copy the token @BotFather gave you into BOT_TOKEN.");
     expect(mati.output()).not.toContain("WRONG-token");

@@ -118,18 +118,21 @@ function alive(pid: number): boolean {
   }
 }
 
+export interface ProcessTarget {
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  apiRoot: string;
+  port?: number;
+}
+
 /**
- * Starts Mati against a test's database, Redis prefix and Bot API stand-in
- * (its own free port, logging at info), waits until it has started, and
- * returns it. `extra` adds or overrides settings (ROLE, FLOOD_LIMIT_PER_MINUTE …).
+ * The environment of a Mati process for a test's database, Redis prefix and
+ * Bot API stand-in (its own free port unless given, logging at info); `extra`
+ * adds or overrides settings (BOT_TOKEN, ROLE, FLOOD_LIMIT_PER_MINUTE …).
  */
-export async function startMatiFor(
-  target: { databaseUrl: string; redisUrl: string; redisPrefix: string; apiRoot: string; port?: number },
-  extra: Record<string, string> = {},
-  startTimeoutMs = 60_000,
-  options: StartOptions = {},
-): Promise<MatiProcess> {
-  const mati = startMati({
+export async function settingsFor(target: ProcessTarget, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  return {
     BOT_TOKEN: TEST_TOKEN,
     TELEGRAM_API_ROOT: target.apiRoot,
     DATABASE_URL: target.databaseUrl,
@@ -139,7 +142,12 @@ export async function startMatiFor(
     HOST: "127.0.0.1",
     LOG_LEVEL: "info",
     ...extra,
-  }, options);
+  };
+}
+
+/** Starts Mati with settingsFor(target, extra), waits until it has started, and returns it. */
+export async function startMatiFor(target: ProcessTarget, extra: Record<string, string> = {}, startTimeoutMs = 60_000, options: StartOptions = {}): Promise<MatiProcess> {
+  const mati = startMati(await settingsFor(target, extra), options);
   await mati.waitForLog(/"msg":"mati started"/, startTimeoutMs);
   return mati;
 }
