@@ -10,6 +10,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MatiContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
+import { telegramFetch } from "./bot/telegram-http.js";
 import { UpdatesInFlight } from "./bot/middleware.js";
 import { LongPolling, type AllowedUpdate } from "./bot/polling.js";
 import { isTransientFailure } from "./bot/transient.js";
@@ -49,6 +50,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const features = allFeatures(deps);
   const metrics = new Metrics(queues);
   const inFlight = new UpdatesInFlight();
+  const telegram = telegramFetch(config.TELEGRAM_API_ROOT);
   const bot = createBot({
     inFlight,
     config,
@@ -58,7 +60,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     features,
     groupLanguage: groupLanguageLookup(deps),
     botInfo: options.botInfo,
-    client: options.client,
+    client: { fetch: telegram.fetch, ...options.client },
     metrics,
   });
 
@@ -163,7 +165,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
       await schedules;
       await closeWorkers(workers);
       await closeQueues(queues);
-      await Promise.allSettled([redis.quit(), queueConnection.quit(), sql.end({ timeout: 5 })]);
+      await Promise.allSettled([telegram.close(), redis.quit(), queueConnection.quit(), sql.end({ timeout: 5 })]);
       log.info("mati stopped");
     },
   };
