@@ -19,8 +19,8 @@ import type { MatiContext, MatiConversationContext } from "./context.js";
 import type { Feature } from "./feature.js";
 import { slimConversationState } from "./conversation-state.js";
 import { reportUnreachable } from "./telegram-reach.js";
-import { chatLock } from "./lease.js";
-import { AnsweredCallbacks, dropDuplicateUpdates, errorBoundary, floodGuard, loadPersonAndLanguage, slowDownNotice, UpdatesInFlight } from "./middleware.js";
+import { updateGate } from "./update-gate.js";
+import { AnsweredCallbacks, errorBoundary, floodGuard, loadPersonAndLanguage, slowDownNotice, UpdatesInFlight } from "./middleware.js";
 import { isTransientFailure } from "./transient.js";
 
 /** Bump when any conversation changes shape: old saved states are then dropped instead of replayed. */
@@ -61,13 +61,12 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
   if (deps.inFlight) bot.use(deps.inFlight.middleware);
   // Per-chat ordering within this process (the conversation state is per chat)…
   bot.use(sequentialize((ctx) => ctx.chatId?.toString()));
-  // …and across instances (several bots behind one webhook URL).
-  bot.use(chatLock(redis, prefix));
+  // …and across instances (several bots behind one webhook URL), each update once, flood counted.
+  bot.use(updateGate(redis, prefix, log, { floodWindowSeconds: 60 }));
   // Log lines name people by a hash keyed with a secret the process already holds.
   bot.use(errorBoundary(log, answered, { logKey: `mati-log:${config.BOT_TOKEN}`, observer: deps.metrics }));
-  bot.use(dropDuplicateUpdates(redis, prefix));
   // Before the person is loaded: a flood never reaches Postgres.
-  bot.use(floodGuard(redis, prefix, config.FLOOD_LIMIT_PER_MINUTE, 60, slowDownNotice(db)));
+  bot.use(floodGuard(config.FLOOD_LIMIT_PER_MINUTE, slowDownNotice(db)));
   bot.use(loadPersonAndLanguage(db, config, deps.groupLanguage ?? (async () => undefined)));
 
   // An update that fails for a transient reason will be handled again: the

@@ -1,6 +1,4 @@
 /** The cross-cutting middleware, in the order createBot installs them. */
-import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
 import type { Middleware, Transformer } from "grammy";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
@@ -8,8 +6,8 @@ import { ensureUser, languageOf } from "../features/users/users.js";
 import { languageFromTelegram, translator, type Language } from "../i18n.js";
 import { logPseudonym, type Logger } from "../log.js";
 import type { MatiContext } from "./context.js";
-import { tryLease } from "./lease.js";
-import { RetryLater, transientReason } from "./transient.js";
+import { transientReason } from "./transient.js";
+import { recentUpdatesFrom } from "./update-gate.js";
 
 /** What the error boundary reports besides the log line (metrics); optional. */
 export interface UpdateObserver {
@@ -97,37 +95,6 @@ export class AnsweredCallbacks {
   }
 }
 
-/** How long a claim on an update outlives its holder (renewed while it is handled). */
-export const UPDATE_CLAIM_TTL_MS = 10_000;
-
-/**
- * Telegram redelivers an update when a webhook answer fails or is slow, and
- * long polling hands an unconfirmed update to the next process. An update is
- * claimed while it is handled (a renewed lease: a killed process's claim runs
- * out within UPDATE_CLAIM_TTL_MS) and remembered for a day once done; a
- * failed one is released so the redelivery is handled. A twin arriving while
- * the claim is live is handed back (RetryLater), not dropped: the first
- * attempt may still fail.
- */
-export function dropDuplicateUpdates(redis: Redis, prefix: string): Middleware<MatiContext> {
-  return async (ctx, next) => {
-    const key = `${prefix}:update:${ctx.update.update_id}`;
-    const claim = await tryLease(redis, key, UPDATE_CLAIM_TTL_MS);
-    if (!claim) {
-      if ((await redis.get(key)) === "done") return;
-      throw new RetryLater(`update ${ctx.update.update_id} is being handled by another attempt`);
-    }
-    try {
-      await next();
-    } catch (err) {
-      await claim.release().catch(() => {});
-      throw err;
-    }
-    // Handled: from here the update is confirmed whatever Redis says (a lost "done" only risks a redelivery).
-    await claim.settle("done", 86_400_000).catch(() => {});
-  };
-}
-
 /**
  * Loads the person (private chats) and sets ctx.lang and ctx.t. Groups get
  * their own language from `groupLanguage` (councils store it).
@@ -154,20 +121,16 @@ export function loadPersonAndLanguage(
 }
 
 /**
- * A per-person flood guard (fixed window in Redis, shared by every instance):
- * beyond the limit updates are dropped, with one polite notice per window in
- * a private chat. It runs before the person is loaded, so a flood costs Redis
- * one counter and reaches neither Postgres nor any handler; `notice` looks up
- * the language for that one message.
+ * A per-person flood guard (a fixed window, counted in Redis by the update
+ * gate and so shared by every instance): beyond the limit updates are dropped,
+ * with one polite notice per window in a private chat. It runs before the
+ * person is loaded, so a flood reaches neither Postgres nor any handler;
+ * `notice` looks up the language for that one message.
  */
-export function floodGuard(redis: Redis, prefix: string, limit: number, windowSeconds: number, notice: (ctx: MatiContext) => Promise<void>): Middleware<MatiContext> {
+export function floodGuard(limit: number, notice: (ctx: MatiContext) => Promise<void>): Middleware<MatiContext> {
   return async (ctx, next) => {
-    const who = ctx.from?.id;
-    if (!who) return next();
-    // A hash, not the Telegram id: Redis then holds nothing that names the person (/forget).
-    const key = `${prefix}:flood:${createHash("sha256").update(String(who)).digest("base64url").slice(0, 16)}`;
-    const [[, count]] = (await redis.multi().incr(key).expire(key, windowSeconds, "NX").exec()) as [[null, number]];
-    if (count <= limit) return next();
+    const count = recentUpdatesFrom(ctx);
+    if (count === undefined || count <= limit) return next();
     if (count === limit + 1 && ctx.chat?.type === "private") await notice(ctx);
   };
 }
