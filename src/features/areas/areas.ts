@@ -46,23 +46,61 @@ export function levelOfCode(code: string): AreaLevel | undefined {
   return ({ 2: "province", 4: "district", 6: "commune", 8: "village" } as const)[code.length as 2 | 4 | 6 | 8];
 }
 
-export async function findArea(db: Database, code: string): Promise<Area | undefined> {
-  if (!isAreaCode(code)) return undefined;
-  const [row] = await db.select(areaColumns).from(areas).where(eq(areas.code, code)).limit(1);
-  return row;
+/**
+ * Areas by code are kept in this process once read: nearly every update names one (the
+ * person's commune, a complaint's place, a council) and the gazetteer changes only when
+ * areas:import runs. An import in this process empties the cache at once (forgetAreas); other
+ * running processes see a corrected name within AREA_CACHE_MS. Unknown codes are not kept,
+ * so an area an import adds is found at once. At most the whole gazetteer is held (~15,000
+ * rows, a few MB).
+ */
+export const AREA_CACHE_MS = 10 * 60_000;
+/** By database (server and name), so that every connection pool of this process to it shares one copy. */
+const cachedAreas = new Map<string, Map<string, { area: Area; until: number }>>();
+function databaseOf(db: Database): string {
+  const { host, port, database } = db.$client.options;
+  return `${host.join(",")}:${port.join(",")}/${database}`;
 }
 
-/** The area and the areas above it, in one query (the hierarchy is at most four deep). */
+/** After an import: this process's copy of that database's gazetteer is dropped. */
+export function forgetAreas(db: Database): void {
+  cachedAreas.delete(databaseOf(db));
+}
+
+/** The areas of these codes that exist, by code (one query for those not already at hand). */
+export async function findAreas(db: Database, codes: readonly string[]): Promise<Map<string, Area>> {
+  const key = databaseOf(db);
+  let cache = cachedAreas.get(key);
+  if (!cache) cachedAreas.set(key, (cache = new Map()));
+  const found = new Map<string, Area>();
+  const missing: string[] = [];
+  const now = Date.now();
+  for (const code of new Set(codes)) {
+    const hit = cache.get(code);
+    if (hit && hit.until > now) found.set(code, hit.area);
+    else if (isAreaCode(code)) missing.push(code);
+  }
+  if (missing.length) {
+    const rows = await db.select(areaColumns).from(areas).where(missing.length === 1 ? eq(areas.code, missing[0]!) : inArray(areas.code, missing));
+    for (const row of rows) {
+      cache.set(row.code, { area: row, until: now + AREA_CACHE_MS });
+      found.set(row.code, row);
+    }
+  }
+  return found;
+}
+
+export async function findArea(db: Database, code: string): Promise<Area | undefined> {
+  return (await findAreas(db, [code])).get(code);
+}
+
+/** The area and the areas above it (the hierarchy is at most four deep; codes say the path). */
 export async function findAreaWithPath(db: Database, code: string): Promise<AreaWithPath | undefined> {
   if (!isAreaCode(code)) return undefined;
   const ancestors = [2, 4, 6].filter((n) => n < code.length).map((n) => code.slice(0, n));
-  const rows = await db
-    .select(areaColumns)
-    .from(areas)
-    .where(inArray(areas.code, [...ancestors, code]))
-    .orderBy(asc(areas.code));
-  const self = rows.find((r) => r.code === code);
-  return self ? { ...self, path: rows.filter((r) => r.code !== code) } : undefined;
+  const found = await findAreas(db, [...ancestors, code]);
+  const self = found.get(code);
+  return self ? { ...self, path: ancestors.flatMap((c) => found.get(c) ?? []) } : undefined;
 }
 
 /** The areas directly below `parentCode` (the provinces for null), sorted by code. */

@@ -9,6 +9,7 @@ import { parse } from "csv-parse/sync";
 import { sql } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { areaLevels, areas, type Area, type AreaLevel } from "../../db/schema/index.js";
+import { forgetAreas } from "./areas.js";
 import { areaSearchText } from "./normalise.js";
 
 const REQUIRED_HEADER = ["code", "level", "parent_code", "name_km", "name_en"];
@@ -148,6 +149,7 @@ export async function importGazetteer(db: Database, bytes: Uint8Array): Promise<
     }
   });
   for (const r of rows) summary.byLevel[r.level] = (summary.byLevel[r.level] ?? 0) + 1;
+  forgetAreas(db);
   return summary;
 }
 
@@ -175,5 +177,6 @@ export async function importUnits(db: Database, bytes: Uint8Array): Promise<numb
         WHERE areas.code = v.code`);
     }
   });
+  forgetAreas(db);
   return body.length;
 }

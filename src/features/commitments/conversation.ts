@@ -15,10 +15,10 @@ import type { ForceReply } from "grammy/types";
 import type { MatiConversation, MatiConversationContext } from "../../bot/context.js";
 import type { Area } from "../../db/schema/index.js";
 import { translator } from "../../i18n.js";
-import { childAreas } from "../areas/areas.js";
+import { childAreas, findArea } from "../areas/areas.js";
 import { areaLabel } from "../areas/names.js";
 import { services, serviceNameKey } from "../catalogue/services.js";
-import { areaByCode, councilByGroup, councilName, findCouncilAreas, linkedCouncilForArea } from "../councils/councils.js";
+import { councilByGroup, councilName, findCouncilAreas, linkedCouncilForArea } from "../councils/councils.js";
 import { forumAreaNames, getForum } from "../forums/forums.js";
 import { forumTitle } from "../forums/messages.js";
 import { choose, hint, settle } from "../ui/buttons.js";
@@ -98,7 +98,7 @@ export function commitmentConversations(deps: CommitmentDeps) {
     const found: Area[] = [];
     // The nearest council first: communes, then districts.
     for (const code of [...codes].sort((a, b) => b.length - a.length || a.localeCompare(b))) {
-      const area = await areaByCode(db, code);
+      const area = await findArea(db, code);
       if (area) found.push(area);
     }
     return found;
@@ -157,7 +157,7 @@ export function commitmentConversations(deps: CommitmentDeps) {
       const chatId = ctx.chat!.id;
       const own = await conversation.external(async () => {
         const c = await councilByGroup(db, chatId);
-        return c ? areaByCode(db, c.areaCode) : undefined;
+        return c ? findArea(db, c.areaCode) : undefined;
       });
       if (!own) return void (await ctx.reply(t("commitments.group_not_linked")));
       council = own;

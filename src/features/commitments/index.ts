@@ -20,7 +20,8 @@ import type { Council } from "../../db/schema/index.js";
 import { translator } from "../../i18n.js";
 import type { JobHandler } from "../../queue/workers.js";
 import { idPart } from "../complaints/jobs.js";
-import { areaByCode, councilByGroup, councilName } from "../councils/councils.js";
+import { findArea } from "../areas/areas.js";
+import { councilByGroup, councilName } from "../councils/councils.js";
 import { isGroupAdmin, isGroupMember } from "../councils/membership.js";
 import type { FeatureDeps } from "../index.js";
 import { hasRole } from "../users/users.js";
@@ -139,7 +140,7 @@ export function commitmentsFeature(deps: FeatureDeps): Feature {
 
   groups.command("commitments", async (ctx) => {
     const council = await councilByGroup(db, ctx.chat.id);
-    const area = council && (await areaByCode(db, council.areaCode));
+    const area = council && (await findArea(db, council.areaCode));
     if (!council || !area) return void (await ctx.reply(ctx.t("commitments.group_not_linked")));
     const list = await commitmentsOfCouncil(db, council.areaCode);
     const t = translator(council.language);

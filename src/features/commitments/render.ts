@@ -4,11 +4,11 @@
  * the line that puts the council's claim next to the citizens' answers.
  * Citizens appear only as counts (and only from 5 answers on).
  */
-import { eq } from "drizzle-orm";
 import { InlineKeyboard } from "grammy";
 import type { Database } from "../../db/client.js";
-import { areas, type Area, type BroadcastContent, type Commitment, type CommitmentEvent, type Forum } from "../../db/schema/index.js";
+import { type Area, type BroadcastContent, type Commitment, type CommitmentEvent, type Forum } from "../../db/schema/index.js";
 import { formatDate, formatNumber, languages, translator, type Language, type Translate } from "../../i18n.js";
+import { findArea } from "../areas/areas.js";
 import { areaLabel } from "../areas/names.js";
 import { MIN_RATINGS_SHOWN } from "../catalogue/scale.js";
 import { serviceNameKey } from "../catalogue/services.js";
@@ -31,8 +31,7 @@ export interface CommitmentView {
 }
 
 async function area(db: Database, code: string): Promise<Area> {
-  const [row] = await db.select().from(areas).where(eq(areas.code, code));
-  return row!;
+  return (await findArea(db, code))!;
 }
 
 export async function commitmentView(db: Database, commitment: Commitment): Promise<CommitmentView> {

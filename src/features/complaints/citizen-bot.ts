@@ -4,13 +4,12 @@
  * council, add information, confirm or reopen a resolution.
  */
 import { Composer, InlineKeyboard } from "grammy";
-import { inArray } from "drizzle-orm";
 import type { MatiContext } from "../../bot/context.js";
 import type { Database } from "../../db/client.js";
-import { areas, type Complaint } from "../../db/schema/index.js";
+import type { Complaint } from "../../db/schema/index.js";
 import { formatDate, type Language, type Translate } from "../../i18n.js";
 import type { Queues } from "../../queue/queues.js";
-import type { Area } from "../councils/councils.js";
+import { findAreas } from "../areas/areas.js";
 import { communeAndDistrict, complaintById, complaintHistory, complaintsOf } from "./complaints.js";
 import { enqueueTellCouncil } from "./jobs.js";
 import { canDo, finished, followUpOpen, recordStillFixed, transitionComplaint } from "./lifecycle.js";
@@ -129,9 +128,7 @@ export async function complaintDetail(db: Database, c: Complaint, lang: Language
   const place = await communeAndDistrict(db, c.communeCode);
   const events = await complaintHistory(db, c.id);
   const codes = [...new Set(events.map((e) => e.councilAreaCode).filter((x): x is string => !!x))];
-  const councilAreas = new Map<string, Area>(
-    codes.length ? (await db.select().from(areas).where(inArray(areas.code, codes))).map((a) => [a.code, a]) : [],
-  );
+  const councilAreas = await findAreas(db, codes);
   const lines = [
     `📣 ${c.reference} — ${statusLabel(c.status, t)}`,
     ...complaintFields(c, place, lang, t),

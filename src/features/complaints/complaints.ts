@@ -7,7 +7,6 @@
 import { and, asc, desc, eq, isNull, ne, notInArray, or, sql } from "drizzle-orm";
 import type { Database, DatabaseOrTransaction } from "../../db/client.js";
 import {
-  areas,
   complaintEvents,
   complaintReferenceCounters,
   complaints,
@@ -15,6 +14,7 @@ import {
   type ComplaintEvent,
 } from "../../db/schema/index.js";
 import { wallClock } from "../../i18n.js";
+import { findArea } from "../areas/areas.js";
 import { responsibleLevel, type ComplaintCategory } from "../catalogue/complaint-categories.js";
 import { linkedCouncilForArea, type Area } from "../councils/councils.js";
 import type { Council } from "../../db/schema/index.js";
@@ -148,9 +148,9 @@ export async function lastCouncilStatusEvent(db: Database, complaintId: number):
 }
 
 export async function communeAndDistrict(db: Database, communeCode: string): Promise<{ commune: Area; district?: Area }> {
-  const [commune] = await db.select().from(areas).where(eq(areas.code, communeCode));
+  const commune = await findArea(db, communeCode);
   if (!commune) throw new Error(`unknown commune ${communeCode}`);
-  const [district] = commune.parentCode ? await db.select().from(areas).where(eq(areas.code, commune.parentCode)) : [];
+  const district = commune.parentCode ? await findArea(db, commune.parentCode) : undefined;
   return { commune, ...(district ? { district } : {}) };
 }
 

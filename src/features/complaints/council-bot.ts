@@ -11,7 +11,8 @@ import type { MatiContext } from "../../bot/context.js";
 import type { Database } from "../../db/client.js";
 import type { Complaint, Council } from "../../db/schema/index.js";
 import type { Queues } from "../../queue/queues.js";
-import { areaByCode, councilByGroup } from "../councils/councils.js";
+import { findArea } from "../areas/areas.js";
+import { councilByGroup } from "../councils/councils.js";
 import { isGroupMember } from "../councils/membership.js";
 import { complaintById } from "./complaints.js";
 import { cancelOverdueCheck, councilView, enqueueDelivery, enqueueTellCitizen, idPart, scheduleFollowUp } from "./jobs.js";
@@ -82,7 +83,7 @@ export function councilComposer(deps: { db: Database; redis: Redis; queues: Queu
       await afterMove(done.before, done.complaint, done.event.id);
       return;
     }
-    const canForward = (await areaByCode(db, council.areaCode))?.level === "commune";
+    const canForward = (await findArea(db, council.areaCode))?.level === "commune";
     switch (button) {
       case "not":
         if (!canDo("reject", complaint.status)) return ctx.answerCallbackQuery({ text: refusalText(ctx, "not_allowed", complaint) });

@@ -11,13 +11,14 @@ import { InlineKeyboard } from "grammy";
 import type { Redis } from "ioredis";
 import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
-import { areas, complaints, users, type Complaint, type ComplaintEvent, type Council } from "../../db/schema/index.js";
+import { complaints, users, type Complaint, type ComplaintEvent, type Council } from "../../db/schema/index.js";
 import { asLanguage, formatNumber, translator, type Language } from "../../i18n.js";
 import { complaintCategoryKey } from "../catalogue/complaint-categories.js";
 import type { Queues } from "../../queue/queues.js";
 import { sendRespectingTelegram, type JobHandler } from "../../queue/workers.js";
 import { enqueueMessage } from "../notify/jobs.js";
 import { markChatBlocked } from "../users/users.js";
+import { findArea } from "../areas/areas.js";
 import { councilForArea, councilName, unlinkGroup, type Area } from "../councils/councils.js";
 import { communeAndDistrict, complaintById, councilToReach, eventById, lastCouncilStatusEvent } from "./complaints.js";
 import { claimFollowUp, claimOverdueReminder, finished, followedUpStatuses, releaseFollowUp } from "./lifecycle.js";
@@ -90,16 +91,14 @@ export async function councilView(db: Database, complaint: Complaint): Promise<C
   const lastStatus = await lastCouncilStatusEvent(db, complaint.id);
   let forwardedFrom: CouncilView["forwardedFrom"];
   if (complaint.status === "forwarded" && lastStatus?.toStatus === "forwarded" && lastStatus.councilAreaCode) {
-    const [area] = await db.select().from(areas).where(eq(areas.code, lastStatus.councilAreaCode));
+    const area = await findArea(db, lastStatus.councilAreaCode);
     if (area) forwardedFrom = { area, note: lastStatus.note ?? "" };
   }
   return { complaint, place, ...(lastStatus ? { lastStatus } : {}), ...(forwardedFrom ? { forwardedFrom } : {}) };
 }
 
 async function areaOf(db: Database, code: string | null): Promise<Area | undefined> {
-  if (!code) return undefined;
-  const [area] = await db.select().from(areas).where(eq(areas.code, code));
-  return area;
+  return code ? findArea(db, code) : undefined;
 }
 
 async function citizenOf(db: Database, complaint: Complaint) {

@@ -7,7 +7,7 @@ import { createHash, randomInt } from "node:crypto";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Database, DatabaseOrTransaction } from "../../db/client.js";
 import { areas, councilLinkCodes, councils, type Area, type Council, type Language } from "../../db/schema/index.js";
-import { searchAreas } from "../areas/areas.js";
+import { findArea, searchAreas } from "../areas/areas.js";
 import { areaLabel } from "../areas/names.js";
 import { normaliseForSearch } from "../areas/normalise.js";
 
@@ -28,11 +28,6 @@ function hashLinkCode(code: string): string {
   return createHash("sha256").update(normaliseLinkCode(code)).digest("hex");
 }
 
-export async function areaByCode(db: Database, code: string): Promise<Area | undefined> {
-  const [area] = await db.select().from(areas).where(eq(areas.code, code)).limit(1);
-  return area;
-}
-
 /**
  * Areas a council can be for (communes and districts) matching a code or a
  * name as staff type it. At most `limit` results, communes and districts mixed.
@@ -40,7 +35,7 @@ export async function areaByCode(db: Database, code: string): Promise<Area | und
 export async function findCouncilAreas(db: Database, query: string, limit = 8): Promise<Area[]> {
   const trimmed = query.trim();
   if (/^\d{4}$|^\d{6}$/.test(trimmed)) {
-    const area = await areaByCode(db, trimmed);
+    const area = await findArea(db, trimmed);
     return area && (area.level === "commune" || area.level === "district") ? [area] : [];
   }
   if (normaliseForSearch(trimmed).length < 2) return [];

@@ -14,8 +14,8 @@ import type { Council } from "../../db/schema/index.js";
 import { formatDateTime, translator, type Language } from "../../i18n.js";
 import type { Logger } from "../../log.js";
 import { hasRole } from "../users/users.js";
+import { findArea } from "../areas/areas.js";
 import {
-  areaByCode,
   councilByGroup,
   councilName,
   createLinkCode,
@@ -77,7 +77,7 @@ export function councilsFeature(deps: CouncilsDeps, options: CouncilsOptions = {
 
   dm.callbackQuery(/^lc:(\d{4}|\d{6})$/, async (ctx) => {
     if (!hasRole(ctx.user, "staff")) return ctx.answerCallbackQuery({ text: ctx.t("councils.staff_only") });
-    const area = await areaByCode(db, ctx.match[1]!);
+    const area = await findArea(db, ctx.match[1]!);
     if (!area || (area.level !== "commune" && area.level !== "district")) return ctx.answerCallbackQuery({ text: ctx.t("common.button_expired") });
     await ctx.answerCallbackQuery();
     await ctx.editMessageReplyMarkup().catch(() => {});
@@ -118,7 +118,7 @@ export function councilsFeature(deps: CouncilsDeps, options: CouncilsOptions = {
     if (!(await adminOnly(ctx))) return;
     const council = await unlinkGroup(db, ctx.chat.id);
     if (!council) return ctx.reply(ctx.t("councils.not_linked"));
-    const area = await areaByCode(db, council.areaCode);
+    const area = await findArea(db, council.areaCode);
     await ctx.reply(ctx.t("councils.unlinked", { council: area ? councilName(area, ctx.lang) : council.areaCode }));
   });
 

@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { childAreas, findArea, findAreaWithPath, searchAreas } from "../../../src/features/areas/areas.js";
+import { eq } from "drizzle-orm";
+import { areas } from "../../../src/db/schema/index.js";
+import { childAreas, findArea, findAreaWithPath, forgetAreas, searchAreas } from "../../../src/features/areas/areas.js";
+import { importUnits } from "../../../src/features/areas/import.js";
 import { placeName } from "../../../src/features/areas/names.js";
 import { areaSearchText, normaliseForSearch } from "../../../src/features/areas/normalise.js";
 import { communes, districts, seedSmallGazetteer } from "../../support/areas.js";
@@ -54,6 +57,23 @@ describe("area queries", () => {
     expect(taPhou?.path.map((a) => a.code)).toEqual(["01", "0108"]);
     expect(placeName(taPhou!, "km")).toBe("ឃុំតាផូ ស្រុកស្វាយចេក ខេត្តបន្ទាយមានជ័យ");
     expect(placeName(taPhou!, "en")).toBe("Khum Ta Phou, Srok Svay Chek, Banteay Meanchey");
+  });
+
+  it("keeps areas read by code in the process until an import changes the gazetteer, and finds a new area at once", async () => {
+    expect((await findArea(env.db, communes.treas))?.nameEn).toBe("Treas");
+    // Changed behind the process's back (another process's import): the copy at hand is still used…
+    await env.db.update(areas).set({ nameEn: "Treas (renamed)" }).where(eq(areas.code, communes.treas));
+    expect((await findArea(env.db, communes.treas))?.nameEn).toBe("Treas");
+    // …until an import in this process, which drops it.
+    await importUnits(env.db, new TextEncoder().encode("code,level,unit_km,unit_latin,unit_en\n"));
+    expect((await findArea(env.db, communes.treas))?.nameEn).toBe("Treas (renamed)");
+    await env.db.update(areas).set({ nameEn: "Treas" }).where(eq(areas.code, communes.treas));
+    forgetAreas(env.db);
+
+    // An unknown code is not remembered: once imported, it is found.
+    expect(await findArea(env.db, "01080799")).toBeUndefined();
+    await env.db.insert(areas).values({ code: "01080799", level: "village", parentCode: communes.treas, nameKm: "ភូមិថ្មី", nameEn: "Phum Thmei", searchText: areaSearchText("ភូមិថ្មី", "Phum Thmei") });
+    expect((await findAreaWithPath(env.db, "01080799"))?.path.map((a) => a.code)).toEqual(["01", "0108", communes.treas]);
   });
 });
 
