@@ -19,7 +19,7 @@ import type { MatiContext, MatiConversationContext } from "./context.js";
 import type { Feature } from "./feature.js";
 import { slimConversationState } from "./conversation-state.js";
 import { reportUnreachable } from "./telegram-reach.js";
-import { updateGate } from "./update-gate.js";
+import { takeStateReadAtGate, updateGate } from "./update-gate.js";
 import { AnsweredCallbacks, errorBoundary, floodGuard, loadPersonAndLanguage, slowDownNotice, UpdatesInFlight } from "./middleware.js";
 import { isTransientFailure } from "./transient.js";
 
@@ -61,8 +61,14 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
   if (deps.inFlight) bot.use(deps.inFlight.middleware);
   // Per-chat ordering within this process (the conversation state is per chat)…
   bot.use(sequentialize((ctx) => ctx.chatId?.toString()));
-  // …and across instances (several bots behind one webhook URL), each update once, flood counted.
-  bot.use(updateGate(redis, prefix, log, { floodWindowSeconds: 60 }));
+  // …and across instances (several bots behind one webhook URL), each update once, flood counted,
+  // the conversation in progress read in the same round trip.
+  const store = redisStore<unknown>(redis, `${prefix}:conversation`, 7 * 86_400);
+  const conversationRedisKey = (ctx: MatiContext) => {
+    const key = conversationKey(ctx);
+    return key === undefined ? undefined : store.redisKey(key);
+  };
+  bot.use(updateGate(redis, prefix, log, { floodWindowSeconds: 60, stateKey: conversationRedisKey }));
   // Log lines name people by a hash keyed with a secret the process already holds.
   bot.use(errorBoundary(log, answered, { logKey: `mati-log:${config.BOT_TOKEN}`, observer: deps.metrics }));
   // Before the person is loaded: a flood never reaches Postgres.
@@ -73,7 +79,6 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
   // conversation must then find the state it had before this attempt, so the
   // attempt's state (in which the failed conversation has ended) is not saved.
   const toHandleAgain = new WeakSet<MatiContext>();
-  const store = redisStore<unknown>(redis, `${prefix}:conversation`, 7 * 86_400);
   bot.use(
     conversations<MatiContext, MatiConversationContext>({
       // Started on enter; abandoned when left by /cancel or halt (onExit is not
@@ -91,7 +96,9 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
         adapter: {
           read: (ctx) => {
             const key = conversationKey(ctx);
-            return (key === undefined ? undefined : store.read(key)) as never;
+            if (key === undefined) return undefined;
+            const atGate = takeStateReadAtGate(ctx);
+            return (atGate === undefined ? store.read(key) : store.decode(atGate)) as never;
           },
           write: async (ctx, state) => {
             const key = conversationKey(ctx);

@@ -13,6 +13,8 @@
  *                              of one being handled is handed back (RetryLater), not dropped,
  *                              for the first attempt may still fail
  *         the flood counter    updates per person in the current window, read by floodGuard
+ *         the chat's state     read with the lock held (the conversation in progress, see
+ *                              `stateKey`), so the conversations plugin need not ask again
  *   out   the claim becomes "done" for a day, or is released if the update is to be handled
  *         again (a transient failure, see transient.ts); the lock is released
  *
@@ -43,8 +45,9 @@ export const UPDATE_CLAIM_TTL_MS = 10_000;
 const DONE_TTL_MS = 86_400_000;
 
 /**
- * KEYS: lock (ARGV[5] = "1" if the update has a chat), claim, flood counter (ARGV[6] = "1" if it has a sender).
- * ARGV: token, lock ms, claim ms, flood window s. Returns {"ok", count}, {"locked"}, {"done"} or {"busy"}.
+ * KEYS: lock (ARGV[5] = "1" if the update has a chat), claim, flood counter (ARGV[6] = "1" if it has
+ * a sender), state (ARGV[7] = "1" to read it). ARGV: token, lock ms, claim ms, flood window s.
+ * Returns {"ok", count, state or false}, {"locked"}, {"done"} or {"busy"}.
  */
 const BEGIN = `
 if ARGV[5] == "1" and not redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2], "NX") then return {"locked"} end
@@ -58,7 +61,9 @@ if ARGV[6] == "1" then
   count = redis.call("incr", KEYS[3])
   redis.call("expire", KEYS[3], ARGV[4], "NX")
 end
-return {"ok", count}`;
+local state = false
+if ARGV[7] == "1" then state = redis.call("get", KEYS[4]) end
+return {"ok", count, state}`;
 /** KEYS: lock, claim. ARGV: token, "done" or "release", done ms. Only what is still ours is touched. */
 const END = `
 if redis.call("get", KEYS[2]) == ARGV[1] then
@@ -74,7 +79,7 @@ return 1`;
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
-    matiUpdateBegin(lock: string, claim: string, flood: string, ...args: (string | number)[]): Result<[string, number?], Context>;
+    matiUpdateBegin(lock: string, claim: string, flood: string, state: string, ...args: (string | number)[]): Result<[string, number?, (string | null)?], Context>;
     matiUpdateEnd(lock: string, claim: string, token: string, outcome: "done" | "release", doneMs: number): Result<number, Context>;
     matiUpdateRenew(lock: string, claim: string, token: string, lockMs: number, claimMs: number): Result<number, Context>;
   }
@@ -86,11 +91,22 @@ export function recentUpdatesFrom(ctx: MatiContext): number | undefined {
   return floodCounts.get(ctx);
 }
 
+/** The state key's value as the gate read it (null: no such key); undefined when not read, or taken already. */
+const statesRead = new WeakMap<MatiContext, string | null>();
+export function takeStateReadAtGate(ctx: MatiContext): string | null | undefined {
+  const state = statesRead.get(ctx);
+  // Once: a second read in the same update (after a write) must see Redis, not this.
+  statesRead.delete(ctx);
+  return state;
+}
+
 export interface UpdateGateOptions {
   floodWindowSeconds: number;
   lockTtlMs?: number;
   lockWaitMs?: number;
   claimTtlMs?: number;
+  /** The Redis key of the chat's state to read with the lock held (takeStateReadAtGate), if it has one. */
+  stateKey?: (ctx: MatiContext) => string | undefined;
 }
 
 export function updateGate(redis: Redis, prefix: string, log: Logger, options: UpdateGateOptions): Middleware<MatiContext> {
@@ -98,7 +114,7 @@ export function updateGate(redis: Redis, prefix: string, log: Logger, options: U
   const waitMs = options.lockWaitMs ?? CHAT_LOCK_WAIT_MS;
   const claimMs = options.claimTtlMs ?? UPDATE_CLAIM_TTL_MS;
   // Scripts are sent once and then called by their SHA (EVALSHA).
-  redis.defineCommand("matiUpdateBegin", { numberOfKeys: 3, lua: BEGIN });
+  redis.defineCommand("matiUpdateBegin", { numberOfKeys: 4, lua: BEGIN });
   redis.defineCommand("matiUpdateEnd", { numberOfKeys: 2, lua: END });
   redis.defineCommand("matiUpdateRenew", { numberOfKeys: 2, lua: RENEW });
   return async (ctx, next) => {
@@ -108,18 +124,20 @@ export function updateGate(redis: Redis, prefix: string, log: Logger, options: U
     const claim = `${prefix}:update:${ctx.update.update_id}`;
     // A hash, not the Telegram id: Redis then holds nothing that names the person (/forget).
     const flood = sender === undefined ? `${prefix}:flood:none` : `${prefix}:flood:${createHash("sha256").update(String(sender)).digest("base64url").slice(0, 16)}`;
+    const state = options.stateKey?.(ctx);
     const token = randomBytes(9).toString("base64url");
-    const args = [token, lockMs, claimMs, options.floodWindowSeconds, chatId === undefined ? "0" : "1", sender === undefined ? "0" : "1"];
+    const args = [token, lockMs, claimMs, options.floodWindowSeconds, chatId === undefined ? "0" : "1", sender === undefined ? "0" : "1", state === undefined ? "0" : "1"];
+    const keys = [lock, claim, flood, state ?? `${prefix}:state:none`] as const;
 
     // The chat's lock is normally free; held by another instance, wait for it with a growing pause.
     const deadline = Date.now() + waitMs;
     let pause = 5;
-    let answer = await redis.matiUpdateBegin(lock, claim, flood, ...args);
+    let answer = await redis.matiUpdateBegin(...keys, ...args);
     while (answer[0] === "locked") {
       if (Date.now() >= deadline) throw new RetryLater(`chat ${chatId} is held elsewhere`);
       await new Promise((resolve) => setTimeout(resolve, pause));
       pause = Math.min(pause * 2, 100);
-      answer = await redis.matiUpdateBegin(lock, claim, flood, ...args);
+      answer = await redis.matiUpdateBegin(...keys, ...args);
     }
     if (answer[0] === "done") return;
     if (answer[0] === "busy") {
@@ -127,6 +145,7 @@ export function updateGate(redis: Redis, prefix: string, log: Logger, options: U
       throw new RetryLater(`update ${ctx.update.update_id} is being handled by another attempt`);
     }
     if (sender !== undefined) floodCounts.set(ctx, answer[1]!);
+    if (state !== undefined) statesRead.set(ctx, answer[2] ?? null);
 
     const renewal = setInterval(() => {
       redis.matiUpdateRenew(lock, claim, token, lockMs, claimMs).catch(() => {});

@@ -10,7 +10,7 @@ import type { Update } from "grammy/types";
 import { describe, expect, it } from "vitest";
 import type { MatiContext } from "../../src/bot/context.js";
 import { RetryLater } from "../../src/bot/transient.js";
-import { recentUpdatesFrom, updateGate, type UpdateGateOptions } from "../../src/bot/update-gate.js";
+import { recentUpdatesFrom, takeStateReadAtGate, updateGate, type UpdateGateOptions } from "../../src/bot/update-gate.js";
 import { createLogger } from "../../src/log.js";
 import { useTestEnvironment } from "../support/env.js";
 import { testBotInfo, TEST_TOKEN } from "../support/fake-telegram.js";
@@ -84,7 +84,7 @@ describe("the update gate", () => {
   it("keeps its leases while a slow update runs past their lifetime", async () => {
     const ttl = 300;
     let twinWaited = false;
-    const slow = instance(async () => sleep(3 * ttl), { lockTtlMs: ttl, claimTtlMs: ttl });
+    const slow = instance(async () => void (await sleep(3 * ttl)), { lockTtlMs: ttl, claimTtlMs: ttl });
     const other = instance(async () => void (twinWaited = true), { lockTtlMs: ttl, claimTtlMs: ttl, lockWaitMs: 10_000 });
     const first = message(7005);
     const running = slow.handleUpdate(first);
@@ -93,6 +93,21 @@ describe("the update gate", () => {
     expect(await env.redis.pttl(lockKey(7005))).toBeGreaterThan(0);
     await Promise.all([running, other.handleUpdate(first)]);
     expect(twinWaited).toBe(false);
+  });
+
+  it("reads the chat's state in the same call, once per update (null when there is none)", async () => {
+    const seen: (string | null | undefined)[] = [];
+    const stateKey = (ctx: MatiContext) => `${env.redisPrefix}:conversation:${ctx.chatId}`;
+    const bot = instance(
+      async (ctx) => {
+        seen.push(takeStateReadAtGate(ctx), takeStateReadAtGate(ctx));
+      },
+      { stateKey },
+    );
+    await env.redis.set(`${env.redisPrefix}:conversation:7006`, '{"step":3}');
+    await bot.handleUpdate(message(7006));
+    await bot.handleUpdate(message(7007));
+    expect(seen).toEqual(['{"step":3}', undefined, null, undefined]);
   });
 
   it("counts each sender's updates across chats under a key that does not name them", async () => {
