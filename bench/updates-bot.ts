@@ -12,6 +12,7 @@
  * (the same figure as mati_update_duration_seconds); for echo the same span
  * measured by its first middleware.
  */
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import type { Bot } from "grammy";
 import type { Update } from "grammy/types";
 import { TEST_TOKEN, testBotInfo } from "../test/support/fake-telegram.js";
@@ -34,6 +35,13 @@ const sampleRss = () => {
   peakHeap = Math.max(peakHeap, m.heapTotal);
 };
 setInterval(sampleRss, 50).unref();
+// Where the tail of the latency comes from: garbage-collection pauses, and how late the event loop ran.
+let gcPauses: number[] = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+}).observe({ entryTypes: ["gc"] });
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 // Completed update ids go to the driver in batches (one IPC message per turn of the event loop).
 let finished: number[] = [];
@@ -126,6 +134,8 @@ process.on("message", async (message: { type: string; profile?: string }) => {
       peakRss = process.memoryUsage().rss;
       peakHeap = process.memoryUsage().heapTotal;
       cpuAt = process.cpuUsage();
+      gcPauses = [];
+      loopDelay.reset();
       phaseStarted = performance.now();
       if (message.profile) profiler = await startProfile(500);
       return;
@@ -135,14 +145,26 @@ process.on("message", async (message: { type: string; profile?: string }) => {
       const cpu = process.cpuUsage(cpuAt);
       const profile = profiler && message.profile ? await profiler.stop(message.profile) : undefined;
       profiler = undefined;
-      for (const [q, n] of [...queries.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)) say(`  ${String(n).padStart(6)}  ${q}`);
+      for (const [q, n] of [...queries.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40)) say(`  ${String(n).padStart(6)}  ${q}`);
       queries.clear();
       const gc = (globalThis as { gc?: () => void }).gc;
       if (gc) {
         gc();
         say(`  ${mode}: heap used after a full GC ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`);
       }
-      send({ type: "report", durations, redisCommands, peakRssMb: peakRss / 1e6, peakHeapMb: peakHeap / 1e6, cpuPct: ((cpu.user + cpu.system) / 1000 / (performance.now() - phaseStarted)) * 100, profile });
+      const elapsedMs = performance.now() - phaseStarted;
+      const gcMs = gcPauses.reduce((a, b) => a + b, 0);
+      send({
+        type: "report",
+        durations,
+        redisCommands,
+        peakRssMb: peakRss / 1e6,
+        peakHeapMb: peakHeap / 1e6,
+        cpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
+        gc: { pct: (gcMs / elapsedMs) * 100, maxMs: Math.max(0, ...gcPauses) },
+        loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+        profile,
+      });
       return;
     }
     case "stop":

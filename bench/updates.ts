@@ -22,6 +22,10 @@
  *             out, so the load is below saturation on any machine) for
  *             BENCH_PACED_SECONDS (20): handler p50/p99 at a steady load
  *
+ * Each phase also reports Mati's garbage-collection pauses (share of the
+ * phase's time, longest pause) and the event loop's lag (99th percentile):
+ * where the tail of the latency comes from.
+ *
  * Then the same updates (each user's recorded steps, in order, with the same
  * pauses) against the echo bot, and the ratio. BENCH_PROFILE=DIR writes a CPU
  * profile of Mati during the flat-out phase and prints its heaviest functions.
@@ -66,6 +70,10 @@ interface Report {
   peakRssMb: number;
   peakHeapMb: number;
   cpuPct: number;
+  /** Garbage-collection pauses: share of the phase's time, and the longest. */
+  gc: { pct: number; maxMs: number };
+  /** How late the event loop ran, 99th percentile. */
+  loopDelayP99Ms: number;
   profile?: string;
 }
 
@@ -290,6 +298,8 @@ interface Figures {
   peakRssMb: number;
   peakHeapMb: number;
   cpuPct: number;
+  gc: Report["gc"];
+  loopDelayP99Ms: number;
 }
 
 async function measure(bot: BotProcess, feed: Feed, work: () => Promise<void>, profile?: string, postgresTransactions?: () => Promise<number>): Promise<Figures> {
@@ -313,7 +323,7 @@ async function measure(bot: BotProcess, feed: Feed, work: () => Promise<void>, p
   // Postgres counts transactions within about a second of their end.
   const pgAfter = postgresTransactions ? (await sleep(1500), await postgresTransactions()) : 0;
   const perUpdate = { api: ([...feed.apiCalls.values()].reduce((a, b) => a + b, 0) - apiBefore) / updates, redis: report.redisCommands / updates, postgres: (pgAfter - pgBefore) / updates };
-  return { updates, perUpdate, seconds, perSecond: updates / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN, peakRssMb: report.peakRssMb, peakHeapMb: report.peakHeapMb, cpuPct: report.cpuPct };
+  return { updates, perUpdate, seconds, perSecond: updates / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN, peakRssMb: report.peakRssMb, peakHeapMb: report.peakHeapMb, cpuPct: report.cpuPct, gc: report.gc, loopDelayP99Ms: report.loopDelayP99Ms };
 }
 
 /** Runs `run` for every user at once (flat out), or with pauses for PACED_SECONDS (paced). */
@@ -440,14 +450,14 @@ try {
 }
 
 const row = (r: (typeof results)[number]) =>
-  `${r.bot.padEnd(5)} ${r.phase.padEnd(9)} ${String(r.figures.updates).padStart(8)} ${r.figures.seconds.toFixed(1).padStart(7)} ${r.figures.perSecond.toFixed(0).padStart(9)} ${r.figures.p50.toFixed(1).padStart(8)} ${r.figures.p99.toFixed(1).padStart(8)} ${r.figures.max.toFixed(0).padStart(8)} ${r.figures.peakRssMb.toFixed(0).padStart(13)} ${r.figures.peakHeapMb.toFixed(0).padStart(10)} ${r.figures.cpuPct.toFixed(0).padStart(6)} ${((r.figures.cpuPct / 100) * r.figures.seconds * 1000 / r.figures.updates).toFixed(2).padStart(14)}`;
+  `${r.bot.padEnd(5)} ${r.phase.padEnd(9)} ${String(r.figures.updates).padStart(8)} ${r.figures.seconds.toFixed(1).padStart(7)} ${r.figures.perSecond.toFixed(0).padStart(9)} ${r.figures.p50.toFixed(1).padStart(8)} ${r.figures.p99.toFixed(1).padStart(8)} ${r.figures.max.toFixed(0).padStart(8)} ${r.figures.peakRssMb.toFixed(0).padStart(13)} ${r.figures.peakHeapMb.toFixed(0).padStart(10)} ${r.figures.cpuPct.toFixed(0).padStart(6)} ${((r.figures.cpuPct / 100) * r.figures.seconds * 1000 / r.figures.updates).toFixed(2).padStart(14)} ${r.figures.gc.pct.toFixed(1).padStart(5)} ${r.figures.gc.maxMs.toFixed(0).padStart(11)} ${r.figures.loopDelayP99Ms.toFixed(0).padStart(13)}`;
 const flat = (bot: string) => results.find((r) => r.bot === bot && r.phase === "flat out")!.figures;
 const paced = (bot: string) => results.find((r) => r.bot === bot && r.phase === "paced")!.figures;
 console.log(`\nupdates benchmark: ${USERS} simulated users per phase, local Bot API stand-in over HTTP, long polling`);
 console.log(mix);
 const mf = results[0]!.figures.perUpdate;
 console.log(`mati, per update (flat out): ${mf.api.toFixed(2)} Bot API calls, ${mf.redis.toFixed(2)} Redis commands (besides BullMQ), ${mf.postgres.toFixed(2)} Postgres transactions`);
-console.log("bot   phase      updates  time(s)  updates/s  p50(ms)  p99(ms)  max(ms)  peak RSS (MB)  heap (MB)  CPU %  CPU ms/update");
+console.log("bot   phase      updates  time(s)  updates/s  p50(ms)  p99(ms)  max(ms)  peak RSS (MB)  heap (MB)  CPU %  CPU ms/update  GC %  max GC (ms)  loop lag p99");
 for (const r of results) console.log(row(r));
 console.log(
   `mati/echo: ${((flat("mati").perSecond / flat("echo").perSecond) * 100).toFixed(0)}% of the echo bot's updates/s; p99 paced ${paced("mati").p99.toFixed(1)} ms vs ${paced("echo").p99.toFixed(1)} ms`,
