@@ -1,4 +1,4 @@
-/** The cross-cutting middleware, in the order createBot installs them. */
+/** The cross-cutting middleware inside the update gate (update-gate.ts), in the order createBot installs them. */
 import type { Middleware, Transformer } from "grammy";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";

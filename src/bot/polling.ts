@@ -4,7 +4,7 @@
  * Telegram forgets every update below the `offset` of a getUpdates call. The
  * loop asks with offset = the oldest update not yet fully handled, so a crash
  * (SIGKILL, power loss) loses nothing: the next process gets the unfinished
- * updates again (and dropDuplicateUpdates skips those that had finished).
+ * updates again (and the update gate, update-gate.ts, skips those that had finished).
  *
  *   getUpdates(offset = oldest unfinished) ─▶ updates not seen before start at once,
  *       one chat's in arrival order (a chain per chat), other chats in parallel
