@@ -19,6 +19,7 @@ import type { MatiContext, MatiConversationContext } from "./context.js";
 import type { Feature } from "./feature.js";
 import { slimConversationState } from "./conversation-state.js";
 import { reportUnreachable } from "./telegram-reach.js";
+import { skipReplayedWaits } from "./telegram-http.js";
 import { takeStateReadAtGate, updateGate } from "./update-gate.js";
 import { AnsweredCallbacks, errorBoundary, floodGuard, loadPersonAndLanguage, slowDownNotice, UpdatesInFlight } from "./middleware.js";
 import { isTransientFailure } from "./transient.js";
@@ -118,7 +119,9 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
           ctx.api.config.use(answered.transformer);
           if (deps.metrics) ctx.api.config.use(deps.metrics.telegramTransformer);
           // Not reportUnreachable: these transformers also see the conversation's recorded calls
-          // replayed, and would report a past failure again at every step.
+          // replayed, and would report a past failure again at every step. For the same reason
+          // auto-retry is told which answers are replays, so it does not wait for them again.
+          ctx.api.config.use(skipReplayedWaits);
           ctx.api.config.use(retry);
           const snapshot = await conversation.external({
             task: (outer) => ({ user: outer.user, lang: outer.lang }),

@@ -4,10 +4,14 @@
  * failures at less CPU per call, and a busy bot makes two calls per update
  * on average. grammY hands over a JSON string or, for uploads, a multipart
  * stream with its content type; both go through as they are.
+ *
+ * Also here: telling Telegram's answers from answers conversations replay
+ * (markLiveAnswers, skipReplayedWaits), so that a 429 met in the middle of a
+ * conversation is waited out once, not again at each later step.
  */
 import { createRequire } from "node:module";
 import type { Dispatcher, Pool as PoolType } from "undici";
-import type { ApiClientOptions } from "grammy";
+import type { ApiClientOptions, Transformer } from "grammy";
 
 // Only the pool and its request method, not undici's index (which also loads fetch, WebSocket,
 // caches…): some 6 MB less RSS. The version is pinned exactly in package.json, so these inner
@@ -50,3 +54,47 @@ export function telegramFetch(apiRoot: string): { fetch: Fetch; close: () => Pro
     destroy: () => pool.destroy(),
   };
 }
+
+/** Answers that came from Telegram (through markLiveAnswers) and have not been seen by skipReplayedWaits yet. */
+const liveAnswers = new WeakSet<object>();
+
+/** True for an answer that came from Telegram just now, false for one a conversation replays. */
+export function isTelegramsAnswer(answer: object): boolean {
+  return liveAnswers.has(answer);
+}
+
+/** Wraps a fetch so that each answer it returns is known to be Telegram's, not a replay. */
+export function markLiveAnswers(fetch: Fetch): Fetch {
+  const marking = async (...args: Parameters<Fetch>) => {
+    const response = await fetch(...args);
+    return {
+      ok: response.ok,
+      status: response.status,
+      json: async () => {
+        const answer = (await response.json()) as object;
+        liveAnswers.add(answer);
+        return answer;
+      },
+    };
+  };
+  return marking as unknown as Fetch;
+}
+
+/**
+ * For conversations, between their recorder and auto-retry. Conversations v2
+ * records every Bot API answer and replays them to the conversation's
+ * transformers on each later step, auto-retry included: a 429 met once was
+ * waited out again, for its whole `retry_after`, at every step after it. A
+ * replayed answer that auto-retry would retry (a 429 or a 5xx) is handed to
+ * it with `retry_after: 0`: it retries at once, and the replay moves on to the
+ * answer that came after the wait. (A call that failed on the network is
+ * replayed as an error, which cannot be told from a live one: its backoff is
+ * still waited again.)
+ */
+export const skipReplayedWaits: Transformer = async (prev, method, payload, signal) => {
+  const answer = await prev(method, payload, signal);
+  // Seen once: should the conversation replay again within this update, the answer is a replay then.
+  if (liveAnswers.delete(answer)) return answer;
+  if (answer.ok || (answer.parameters?.retry_after === undefined && answer.error_code < 500)) return answer;
+  return { ...answer, parameters: { ...answer.parameters, retry_after: 0 } };
+};

@@ -12,6 +12,7 @@ import type { Queue } from "bullmq";
 import type { Transformer } from "grammy";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Route } from "./server.js";
+import { isTelegramsAnswer } from "../bot/telegram-http.js";
 
 /** The job states a queue reports (BullMQ getJobCounts). */
 export const jobStates = ["waiting", "active", "delayed", "prioritized", "waiting-children", "paused", "completed", "failed"] as const;
@@ -111,11 +112,12 @@ export class Metrics {
   /**
    * A Bot API transformer that counts Telegram's 429 answers. Install it
    * inside auto-retry (before it), so each 429 is seen even when auto-retry
-   * then waits and succeeds.
+   * then waits and succeeds. Inside conversations it also sees answers
+   * replayed at each step: only those that came from Telegram count.
    */
   readonly telegramTransformer: Transformer = async (prev, method, payload, signal) => {
     const result = await prev(method, payload, signal);
-    if (!result.ok && result.error_code === 429) this.telegram429.inc();
+    if (!result.ok && result.error_code === 429 && isTelegramsAnswer(result)) this.telegram429.inc();
     return result;
   };
 }
