@@ -23,7 +23,7 @@ import { communes, districts, seedSmallGazetteer } from "../support/areas.js";
 import { useTestEnvironment } from "../support/env.js";
 import { createHarness, eventually, type Harness, type Person, type TestGroup } from "../support/harness.js";
 import { returningCitizen } from "../support/onboarding.js";
-import { councilMessageIn, delivered, fileThroughBot, linkCouncil, staff } from "../features/complaints/support.js";
+import { councilMessageIn, delivered, fileThroughBot, linkCouncil, promptIn, staff } from "../features/complaints/support.js";
 import { seedRating } from "../features/digest/support.js";
 
 const env = useTestEnvironment();
@@ -114,7 +114,7 @@ beforeAll(async () => {
   await delivered(taPhou, third.reference);
 
   await sophal.pressData(`c:ask:${first.id}`, m1);
-  await sophal.reply(taPhou.last(), "តើនៅថ្ងៃណាខ្លះ?");
+  await sophal.reply(promptIn(taPhou, first.reference), "តើនៅថ្ងៃណាខ្លះ?");
   await eventually(() => expect(anonKm.last().buttons.flat().map((b) => b.data)).toContain(`mc:ans:${first.id}`));
   await anonKm.pressData(`mc:ans:${first.id}`, anonKm.last());
   await anonKm.send("ថ្ងៃច័ន្ទ អង្គារ និងពុធ។ ខ្ញុំឈ្មោះ ... (គ្មានឈ្មោះ)");
@@ -128,7 +128,7 @@ beforeAll(async () => {
 
   await sophal.pressData(`c:not:${second.id}`, m2);
   await sophal.pressData(`c:fwd:${second.id}`, m2);
-  await sophal.reply(taPhou.last(), "This clerk is district staff");
+  await sophal.reply(promptIn(taPhou, second.reference), "This clerk is district staff");
   const moved = await delivered(svayChek, second.reference);
   await vibol.pressData(`c:ack:${second.id}`, moved);
   await eventually(() => expect(anonEn.messages().some((m) => m.text.includes("acknowledged") || m.text.includes("👀"))).toBe(true));

@@ -6,7 +6,7 @@ import { transitionComplaint } from "../../../src/features/complaints/lifecycle.
 import { useTestEnvironment } from "../../support/env.js";
 import { communes, districts } from "../../support/areas.js";
 import { useHarness, eventually, type Person, type TestGroup } from "../../support/harness.js";
-import { citizen, councilMessageIn, delivered, fileThroughBot, linkCouncil, setUser, linkTaPhouAndSvayChek } from "./support.js";
+import { citizen, councilMessageIn, delivered, promptIn, fileThroughBot, linkCouncil, setUser, linkTaPhouAndSvayChek } from "./support.js";
 
 const env = useTestEnvironment();
 const h = useHarness(env, { workers: true });
@@ -35,7 +35,7 @@ describe("anonymity", () => {
     // Photo and voice arrive as replies in the thread before anyone acts.
     await eventually(() => expect(taPhou.messages().filter((m) => m.raw.reply_to_message?.message_id === message.message_id).map((m) => m.kind).sort()).toEqual(["photo", "voice"]));
     await sophal.press("❓ សួរពលរដ្ឋ", message);
-    await sophal.reply(taPhou.last(), "តើនៅថ្ងៃណាខ្លះ?");
+    await sophal.reply(promptIn(taPhou, complaint.reference), "តើនៅថ្ងៃណាខ្លះ?");
     await eventually(() => expect(srey.last().buttons.flat().map((b) => b.text)).toContain("✍️ ឆ្លើយ"));
     await srey.press("✍️ ឆ្លើយ");
     await srey.send("ថ្ងៃច័ន្ទ អង្គារ និងពុធ។");
@@ -141,7 +141,7 @@ describe("not our responsibility", () => {
     await vibol.press("🚫 មិនមែនសមត្ថកិច្ចយើង", moved);
     expect(svayChek.messages().find((m) => m.message_id === moved.message_id)!.buttons.flat().map((b) => b.text)).not.toContain("↪️ បញ្ជូនទៅស្រុក");
     await vibol.press("🚫 បិទ៖ មិនមែនសមត្ថកិច្ចយើង");
-    await vibol.reply(svayChek.last(), "សូមទៅការិយាល័យប្រជាពលរដ្ឋ");
+    await vibol.reply(promptIn(svayChek, complaint.reference), "សូមទៅការិយាល័យប្រជាពលរដ្ឋ");
     await eventually(() => expect(kosal.last().text).toContain("Reason: សូមទៅការិយាល័យប្រជាពលរដ្ឋ"));
     const [row] = await env.db.select().from(complaints).where(eq(complaints.id, complaint.id));
     expect(row).toMatchObject({ status: "rejected", councilAreaCode: districts.svayChek });

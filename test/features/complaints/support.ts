@@ -82,6 +82,18 @@ export function councilMessageIn(group: TestGroup, reference: string): SeenMessa
 }
 
 /**
+ * The bot's latest prompt about a complaint in a group (its question, note or reason, asked as a
+ * reply to the council's message), not whatever reached the group last: a queued, paced notice
+ * can land after the prompt.
+ */
+export function promptIn(group: TestGroup, reference: string): SeenMessage {
+  const council = councilMessageIn(group, reference);
+  const m = group.messages().findLast((x) => x.raw.reply_to_message?.message_id === council.message_id && x.raw.from?.is_bot);
+  if (!m) throw new Error(`no prompt about ${reference} in ${group.chat.title}`);
+  return m;
+}
+
+/**
  * Waits for the council's message; with `citizen`, also for the citizen's
  * "it has reached the council" notice, so that later `last()` checks on the
  * citizen's chat are not overtaken by it.
