@@ -10,7 +10,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MatiContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
-import { markLiveAnswers, telegramFetch } from "./bot/telegram-http.js";
+import { telegramFetch } from "./bot/telegram-http.js";
 import { UpdatesInFlight } from "./bot/middleware.js";
 import { LongPolling, type AllowedUpdate } from "./bot/polling.js";
 import { isTransientFailure } from "./bot/transient.js";
@@ -60,7 +60,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     features,
     groupLanguage: groupLanguageLookup(deps),
     botInfo: options.botInfo,
-    client: { ...options.client, fetch: markLiveAnswers(options.client?.fetch ?? telegram.fetch) },
+    client: { ...options.client, fetch: options.client?.fetch ?? telegram.fetch },
     metrics,
   });
 

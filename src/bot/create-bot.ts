@@ -19,7 +19,7 @@ import type { MatiContext, MatiConversationContext } from "./context.js";
 import type { Feature } from "./feature.js";
 import { slimConversationState } from "./conversation-state.js";
 import { reportUnreachable } from "./telegram-reach.js";
-import { skipReplayedWaits } from "./telegram-http.js";
+import { markLiveAnswers, skipReplayedWaits } from "./telegram-http.js";
 import { takeStateReadAtGate, updateGate } from "./update-gate.js";
 import { AnsweredCallbacks, errorBoundary, floodGuard, loadPersonAndLanguage, slowDownNotice, UpdatesInFlight } from "./middleware.js";
 import { isTransientFailure } from "./transient.js";
@@ -37,9 +37,10 @@ export interface BotDeps {
   groupLanguage?: (chatId: number) => Promise<Language | undefined>;
   /** Lets shutdown wait for updates being handled. */
   inFlight?: UpdatesInFlight;
-  /** Tests pass botInfo (no getMe) and a capturing fetch. */
+  /** Tests pass botInfo (no getMe). */
   botInfo?: UserFromGetMe;
-  client?: ApiClientOptions;
+  /** How Bot API requests travel: app.ts passes undici's (telegram-http.ts), tests the stand-in's. */
+  client: ApiClientOptions & { fetch: NonNullable<ApiClientOptions["fetch"]> };
   /** Counts updates and conversations when given. */
   metrics?: Metrics;
 }
@@ -49,7 +50,9 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
   const prefix = config.REDIS_PREFIX;
   const bot = new Bot<MatiContext>(config.BOT_TOKEN, {
     botInfo: deps.botInfo,
-    client: { apiRoot: config.TELEGRAM_API_ROOT, ...deps.client },
+    // Answers are marked as Telegram's where they arrive, so that transformers inside
+    // conversations can tell them from replayed ones (skipReplayedWaits, the 429 counter).
+    client: { apiRoot: config.TELEGRAM_API_ROOT, ...deps.client, fetch: markLiveAnswers(deps.client.fetch) },
   });
   const answered = new AnsweredCallbacks();
   const retry = autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 });

@@ -63,7 +63,7 @@ export function isTelegramsAnswer(answer: object): boolean {
   return liveAnswers.has(answer);
 }
 
-/** Wraps a fetch so that each answer it returns is known to be Telegram's, not a replay. */
+/** Wraps a fetch so that each answer it returns is known to be Telegram's, not a replay (createBot installs it). */
 export function markLiveAnswers(fetch: Fetch): Fetch {
   const marking = async (...args: Parameters<Fetch>) => {
     const response = await fetch(...args);
