@@ -23,7 +23,7 @@ import { communes, districts, seedSmallGazetteer } from "../support/areas.js";
 import { useTestEnvironment } from "../support/env.js";
 import { createHarness, eventually, type Harness, type Person, type TestGroup } from "../support/harness.js";
 import { returningCitizen } from "../support/onboarding.js";
-import { councilMessageIn, delivered, fileThroughBot, linkCouncil, promptIn, staff } from "../features/complaints/support.js";
+import { councilMessageIn, delivered, fileThroughBot, linkCouncil, promptIn, QUEUED_MS, staff } from "../features/complaints/support.js";
 import { seedRating } from "../features/digest/support.js";
 
 const env = useTestEnvironment();
@@ -115,13 +115,13 @@ beforeAll(async () => {
 
   await sophal.pressData(`c:ask:${first.id}`, m1);
   await sophal.reply(promptIn(taPhou, first.reference), "តើនៅថ្ងៃណាខ្លះ?");
-  await eventually(() => expect(anonKm.last().buttons.flat().map((b) => b.data)).toContain(`mc:ans:${first.id}`));
+  await eventually(() => expect(anonKm.last().buttons.flat().map((b) => b.data)).toContain(`mc:ans:${first.id}`), QUEUED_MS);
   await anonKm.pressData(`mc:ans:${first.id}`, anonKm.last());
   await anonKm.send("ថ្ងៃច័ន្ទ អង្គារ និងពុធ។ ខ្ញុំឈ្មោះ ... (គ្មានឈ្មោះ)");
-  await eventually(() => expect(taPhou.last().text).toContain("ចម្លើយពីពលរដ្ឋ"));
+  await eventually(() => expect(taPhou.last().text).toContain("ចម្លើយពីពលរដ្ឋ"), QUEUED_MS);
   await sophal.pressData(`c:ack:${first.id}`, councilMessageIn(taPhou, first.reference));
   await sophal.pressData(`c:res:${first.id}`, councilMessageIn(taPhou, first.reference));
-  await eventually(() => expect(anonKm.last().buttons.flat().map((b) => b.data)).toContain(`mc:re:${first.id}`));
+  await eventually(() => expect(anonKm.last().buttons.flat().map((b) => b.data)).toContain(`mc:re:${first.id}`), QUEUED_MS);
   await anonKm.pressData(`mc:re:${first.id}`, anonKm.last());
   await anonKm.send("វានៅតែបិទដដែល។");
   await eventually(async () => expect((await env.db.select().from(complaints).where(eq(complaints.id, first.id)))[0]!.status).toBe("in_progress"));
@@ -131,7 +131,7 @@ beforeAll(async () => {
   await sophal.reply(promptIn(taPhou, second.reference), "This clerk is district staff");
   const moved = await delivered(svayChek, second.reference);
   await vibol.pressData(`c:ack:${second.id}`, moved);
-  await eventually(() => expect(anonEn.messages().some((m) => m.text.includes("acknowledged") || m.text.includes("👀"))).toBe(true));
+  await eventually(() => expect(anonEn.messages().some((m) => m.text.includes("acknowledged") || m.text.includes("👀"))).toBe(true), QUEUED_MS);
 
   // Raters: five through the bot this week, five seeded last week (for the weekly digest).
   for (const [i, name] of ["Sovannarith", "Pisethpanha", "Chanvatey", "Sreyleakhena", "Monyrathana"].entries()) {

@@ -94,15 +94,20 @@ export function promptIn(group: TestGroup, reference: string): SeenMessage {
 }
 
 /**
+ * How long to wait for a queued, paced message (a group gets at most one every 3 s, a person one a
+ * second): under a full test run's load a third or fourth message to the same chat can take longer
+ * than eventually's usual 10 s.
+ */
+export const QUEUED_MS = 30_000;
+
+/**
  * Waits for the council's message; with `citizen`, also for the citizen's
  * "it has reached the council" notice, so that later `last()` checks on the
  * citizen's chat are not overtaken by it.
  */
 export async function delivered(group: TestGroup, reference: string, citizen?: Person): Promise<SeenMessage> {
-  // Queued and paced (a group gets at most one message every 3 s): under a full test run's load
-  // a second message into the same group can take longer than eventually's usual 10 s.
-  const message = await eventually(() => councilMessageIn(group, reference), 30_000);
-  if (citizen) await eventually(() => expect(citizen.messages().some((m) => m.text.startsWith("📬") && m.text.includes(reference))).toBe(true), 30_000);
+  const message = await eventually(() => councilMessageIn(group, reference), QUEUED_MS);
+  if (citizen) await eventually(() => expect(citizen.messages().some((m) => m.text.startsWith("📬") && m.text.includes(reference))).toBe(true), QUEUED_MS);
   return message;
 }
 
