@@ -6,7 +6,7 @@
  * button). Driven over IPC by bench/updates.ts:
  *
  *   parent → child: { type: "phase" } (figures start again), { type: "report" }, { type: "stop" }
- *   child → parent: { type: "ready" }, { type: "done", ids } (updates fully handled), { type: "report", … }
+ *   child → parent: { type: "ready" }, { type: "done", ids, spans, waits? } (updates fully handled, how long each took, BENCH_TRACE's waits), { type: "report", … }
  *
  * Per-update time is the bot's own: for Mati the error boundary's duration
  * (the same figure as mati_update_duration_seconds); for echo the same span
@@ -17,12 +17,17 @@ import type { Bot } from "grammy";
 import type { Update } from "grammy/types";
 import { TEST_TOKEN, testBotInfo } from "../test/support/fake-telegram.js";
 import { startProfile } from "./cpu-profile.js";
+import { installWaitTrace, summariseWaits, traced, type Waits } from "./wait-trace.js";
 
 const [mode, apiRoot, dbName] = process.argv.slice(2) as ["mati" | "echo", string, string];
 const send = (message: unknown) => process.send!(message);
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 let durations: number[] = [];
+// BENCH_TRACE=1: each update's waits on Postgres, Redis and the Bot API (bench/wait-trace.ts).
+const tracing = !!process.env.BENCH_TRACE;
+if (tracing) installWaitTrace();
+let waitsOfUpdates: { span: number; waits: Waits }[] = [];
 let redisCommands = 0;
 const queries = new Map<string, number>();
 let peakRss = 0;
@@ -44,24 +49,35 @@ const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 
 // Completed update ids go to the driver in batches (one IPC message per turn of the event loop).
+// Each with how long handleUpdate took (ms), so the driver can tell which steps make the tail.
 let finished: number[] = [];
+let spans: number[] = [];
+let waitsOf: Waits[] = [];
 const flush = () => {
-  if (finished.length) send({ type: "done", ids: finished });
+  if (finished.length) send({ type: "done", ids: finished, spans, ...(tracing ? { waits: waitsOf } : {}) });
   finished = [];
+  spans = [];
+  waitsOf = [];
 };
-function reportDone(id: number) {
+function reportDone(id: number, ms: number, waits?: Waits) {
   if (finished.length === 0) setImmediate(flush);
   finished.push(id);
+  spans.push(ms);
+  if (waits) waitsOf.push(waits);
 }
 
 /** Wraps handleUpdate, which the runner calls once per update, to tell the driver when each is done. */
 function signalCompletion(bot: Bot<never>) {
   const handle = bot.handleUpdate.bind(bot);
   bot.handleUpdate = async (update: Update, webhookReplyEnvelope?: unknown) => {
+    const started = performance.now();
+    const run = tracing ? traced(() => handle(update, webhookReplyEnvelope as never)) : { done: handle(update, webhookReplyEnvelope as never) };
     try {
-      await handle(update, webhookReplyEnvelope as never);
+      await run.done;
     } finally {
-      reportDone(update.update_id);
+      const span = performance.now() - started;
+      if ("waits" in run) waitsOfUpdates.push({ span, waits: run.waits });
+      reportDone(update.update_id, span, "waits" in run ? run.waits : undefined);
     }
   };
 }
@@ -130,6 +146,7 @@ process.on("message", async (message: { type: string; profile?: string }) => {
   switch (message.type) {
     case "phase":
       durations = [];
+      waitsOfUpdates = [];
       redisCommands = 0;
       peakRss = process.memoryUsage().rss;
       peakHeap = process.memoryUsage().heapTotal;
@@ -163,6 +180,7 @@ process.on("message", async (message: { type: string; profile?: string }) => {
         cpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
         gc: { pct: (gcMs / elapsedMs) * 100, maxMs: Math.max(0, ...gcPauses) },
         loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+        waits: tracing ? summariseWaits(waitsOfUpdates) : undefined,
         profile,
       });
       return;

@@ -17,10 +17,14 @@
  *
  *   flat out  BENCH_USERS users (default 1,000; BENCH_N also sets it), no pause:
  *             updates/s, handler p50/p99, peak RSS, CPU of the bot process
- *   paced     another BENCH_USERS users with random pauses, offering
- *             BENCH_RATE updates/s (default: half of what Mati managed flat
- *             out, so the load is below saturation on any machine) for
- *             BENCH_PACED_SECONDS (20): handler p50/p99 at a steady load
+ *   paced     new users with random pauses, offering BENCH_RATE updates/s
+ *             (default: half of what Mati managed flat out, so the load is
+ *             below saturation on any machine) for BENCH_PACED_SECONDS (20):
+ *             handler p50/p99 at a steady load. As many users as walk the
+ *             whole journey in that time, so the mix is flat out's (more
+ *             users would all still be onboarding when the phase ends, and
+ *             onboarding's steps are the heaviest); the slowest kinds of
+ *             step are listed apart
  *
  * Each phase also reports Mati's garbage-collection pauses (share of the
  * phase's time, longest pause) and the event loop's lag (99th percentile):
@@ -50,6 +54,7 @@ import { seedSmallGazetteer } from "../test/support/areas.js";
 import { adminDatabaseUrl, databaseUrlFor, redisUrl } from "../test/support/urls.js";
 import { deleteRedisKeys } from "../test/support/scratch.js";
 import { compiledForBench } from "./compiled.js";
+import type { summariseWaits, WaitBreakdown, Waits } from "./wait-trace.js";
 
 const USERS = Number(process.env.BENCH_USERS ?? process.env.BENCH_N ?? 1000);
 /** The paced phase's offered load: a number, or (default) half of Mati's flat-out updates/s on this machine. */
@@ -74,6 +79,8 @@ interface Report {
   gc: { pct: number; maxMs: number };
   /** How late the event loop ran, 99th percentile. */
   loopDelayP99Ms: number;
+  /** BENCH_TRACE=1: where the slowest and the typical updates spent their time. */
+  waits?: ReturnType<typeof summariseWaits>;
   profile?: string;
 }
 
@@ -90,13 +97,13 @@ const botScript = compiledForBench("bench/updates-bot.ts");
 class BotProcess {
   private readonly child: ChildProcess;
   private readonly waiting: ((message: { type: string } & Record<string, unknown>) => boolean)[] = [];
-  constructor(mode: "mati" | "echo", apiRoot: string, dbName: string, onDone: (ids: number[]) => void) {
+  constructor(mode: "mati" | "echo", apiRoot: string, dbName: string, onDone: (ids: number[], spans: number[], waits?: Waits[]) => void) {
     this.child = fork(botScript, [mode, apiRoot, dbName], {
       execArgv: [...(process.env.BENCH_EXPOSE_GC ? ["--expose-gc"] : []), ...nodeFlags(mode)],
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
-    this.child.on("message", (message: { type: string; ids?: number[] }) => {
-      if (message.type === "done") return onDone(message.ids!);
+    this.child.on("message", (message: { type: string; ids?: number[]; spans?: number[]; waits?: Waits[] }) => {
+      if (message.type === "done") return onDone(message.ids!, message.spans!, message.waits);
       const i = this.waiting.findIndex((w) => w(message as never));
       if (i >= 0) this.waiting.splice(i, 1);
     });
@@ -125,7 +132,9 @@ class BotProcess {
 
 /** Hands updates to the bot through getUpdates and resolves when the bot reports each one handled. */
 class Feed {
-  private readonly waiting = new Map<number, () => void>();
+  private readonly waiting = new Map<number, { label: string; resolve: () => void }>();
+  /** How long the bot took over each kind of step (handleUpdate's span, ms), since the last reset. */
+  bySteps = new Map<string, { span: number; waits?: Waits }[]>();
   /** The reply keyboard (labels) each chat was last shown. */
   readonly replyKeyboards = new Map<number, string[]>();
   delivered = 0;
@@ -147,17 +156,22 @@ class Feed {
   get inFlight(): number {
     return this.waiting.size;
   }
-  deliver(update: Update): Promise<void> {
+  deliver(update: Update, label = "update"): Promise<void> {
     this.delivered++;
-    const done = new Promise<void>((resolve) => this.waiting.set(update.update_id, resolve));
+    const done = new Promise<void>((resolve) => this.waiting.set(update.update_id, { label, resolve }));
     this.fake.enqueueUpdate(update);
     return done;
   }
-  done = (ids: number[]) => {
-    for (const id of ids) {
-      this.waiting.get(id)?.();
+  done = (ids: number[], spans: number[], waits?: Waits[]) => {
+    ids.forEach((id, i) => {
+      const waiting = this.waiting.get(id);
+      if (!waiting) return;
       this.waiting.delete(id);
-    }
+      const spansOfStep = this.bySteps.get(waiting.label) ?? [];
+      spansOfStep.push({ span: spans[i]!, waits: waits?.[i] });
+      this.bySteps.set(waiting.label, spansOfStep);
+      waiting.resolve();
+    });
   };
 }
 
@@ -169,6 +183,14 @@ async function pauseFor(ms: number, stopped: () => boolean): Promise<void> {
 
 type Step = { kind: "text"; text: string; pause: number } | { kind: "press"; data: string; pause: number };
 class Stopped extends Error {}
+
+/** What kind of step this is, for the slowest-steps table: a command, a button (ids and values folded), or text typed after a button. */
+function stepLabel(step: Step, before: Step | undefined): string {
+  const fold = (data: string) => data.replace(/:[^:]*\d[^:]*$/, ":#").replace(/^(o:lang|st:lang):.*/, "$1:…");
+  if (step.kind === "press") return fold(step.data);
+  if (step.text.startsWith("/")) return step.text;
+  return `text after ${before ? (before.kind === "press" ? fold(before.data) : before.text.startsWith("/") ? before.text : "text") : "nothing"}`;
+}
 
 /** One simulated person in their private chat; records what they did, so the echo bot gets the same updates. */
 class SimUser {
@@ -188,7 +210,7 @@ class SimUser {
     if (step.pause) await pauseFor(step.pause, this.stopped);
     if (this.stopped()) throw new Stopped();
     this.steps.push(step);
-    await this.feed.deliver(update());
+    await this.feed.deliver(update(), stepLabel(step, this.steps.at(-2)));
   }
   private botMessages(): SeenMessage[] {
     return this.feed.fake.chatMessages(this.chat.id).filter((m) => m.raw.from?.id === this.feed.fake.me.id);
@@ -287,6 +309,8 @@ async function replay(u: SimUser, feed: Feed, stopped: () => boolean): Promise<v
 // ── Phases ───────────────────────────────────────────────────────────────
 
 interface Figures {
+  /** The five kinds of step (BENCH_STEPS=1: all) with the highest p99, with how often they came. */
+  slowest: { label: string; n: number; p50: number; p99: number; waits?: Waits }[];
   updates: number;
   /** Per update: Bot API calls, Redis commands (the app's connection), Postgres transactions. */
   perUpdate: { api: number; redis: number; postgres: number };
@@ -308,6 +332,7 @@ async function measure(bot: BotProcess, feed: Feed, work: () => Promise<void>, p
   const apiBefore = [...feed.apiCalls.values()].reduce((a, b) => a + b, 0);
   const pgBefore = (await postgresTransactions?.()) ?? 0;
   const before = feed.delivered;
+  feed.bySteps = new Map();
   const started = performance.now();
   let last = -1;
   const progress = setInterval(() => {
@@ -318,12 +343,30 @@ async function measure(bot: BotProcess, feed: Feed, work: () => Promise<void>, p
   const seconds = (performance.now() - started) / 1000;
   const report = await bot.report(profile);
   if (report.profile) say(`  CPU profile: ${report.profile}`);
+  if (report.waits) {
+    const line = (name: string, b: WaitBreakdown) =>
+      `  ${name.padEnd(12)} ${String(b.n).padStart(6)} updates: span ${b.span.toFixed(1)} ms = Postgres ${b.waits.postgres.toFixed(1)} + Redis ${b.waits.redis.toFixed(1)} + Bot API ${b.waits.api.toFixed(1)} + own (CPU, event loop) ${b.own.toFixed(1)}`;
+    say(line("slowest 1%", report.waits.slowest));
+    say(line("middle half", report.waits.middle));
+  }
   const sorted = [...report.durations].sort((a, b) => a - b);
   const updates = feed.delivered - before;
   // Postgres counts transactions within about a second of their end.
   const pgAfter = postgresTransactions ? (await sleep(1500), await postgresTransactions()) : 0;
   const perUpdate = { api: ([...feed.apiCalls.values()].reduce((a, b) => a + b, 0) - apiBefore) / updates, redis: report.redisCommands / updates, postgres: (pgAfter - pgBefore) / updates };
-  return { updates, perUpdate, seconds, perSecond: updates / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN, peakRssMb: report.peakRssMb, peakHeapMb: report.peakHeapMb, cpuPct: report.cpuPct, gc: report.gc, loopDelayP99Ms: report.loopDelayP99Ms };
+  const slowest = [...feed.bySteps.entries()]
+    .map(([label, updates]) => {
+      const s = updates.map((u) => u.span).sort((a, b) => a - b);
+      // BENCH_TRACE=1: this step's average waits.
+      const traced = updates.flatMap((u) => (u.waits ? [u.waits] : []));
+      const mean = (f: (w: Waits) => number) => traced.reduce((sum, w) => sum + f(w), 0) / traced.length;
+      const waits = traced.length ? { postgres: mean((w) => w.postgres), redis: mean((w) => w.redis), api: mean((w) => w.api) } : undefined;
+      return { label, n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), waits };
+    })
+    .filter((s) => s.n >= 20)
+    .sort((a, b) => b.p99 - a.p99)
+    .slice(0, process.env.BENCH_STEPS ? undefined : 5);
+  return { slowest, updates, perUpdate, seconds, perSecond: updates / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN, peakRssMb: report.peakRssMb, peakHeapMb: report.peakHeapMb, cpuPct: report.cpuPct, gc: report.gc, loopDelayP99Ms: report.loopDelayP99Ms };
 }
 
 /** Runs `run` for every user at once (flat out), or with pauses for PACED_SECONDS (paced). */
@@ -336,8 +379,8 @@ async function drive<T>(users: T[], run: (user: T, stopped: () => boolean) => Pr
   if (errors.length) throw errors[0];
 }
 
-/** Pauses between one person's steps that, over all USERS, offer about RATE updates per second. */
-const pausing = () => -Math.log(1 - Math.random()) * ((USERS / RATE) * 1000);
+/** Pauses between one person's steps that, over `users` people, offer about RATE updates per second. */
+const pausingFor = (users: number) => () => -Math.log(1 - Math.random()) * ((users / RATE) * 1000);
 
 function summariseProfile(path: string): string[] {
   type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] };
@@ -371,10 +414,10 @@ try {
     if (existsSync(`${dir}/cambodia_admin_units.csv`)) await importUnits(db, readFileSync(`${dir}/cambodia_admin_units.csv`));
   } else await seedSmallGazetteer(db);
   communeNames = (await sql<{ en: string; km: string }[]>`select name_en as en, name_km as km from areas where level = 'commune' order by random() limit 300`).map((r) => ({ ...r }));
-  say(`gazetteer: ${dir ? "national" : "test fixture"}; ${USERS} users per phase`);
+  say(`gazetteer: ${dir ? "national" : "test fixture"}; ${USERS} users flat out`);
 
-  const people = (fake: FakeTelegram, feed: Feed, pause: () => number, stopped: () => boolean) =>
-    Array.from({ length: USERS }, (_, i) => {
+  const people = (count: number, fake: FakeTelegram, feed: Feed, pause: () => number, stopped: () => boolean) =>
+    Array.from({ length: count }, (_, i) => {
       const lang = i % 3 === 0 ? "en" : "km";
       const user = fake.newUser({ first_name: `Person ${i}`, language_code: lang });
       const commune = communeNames[i % communeNames.length]!;
@@ -396,18 +439,20 @@ try {
     bot: "mati",
     phase: "flat out",
     figures: await measure(mati, feed, async () => {
-      flatUsers = people(fake, feed, () => 0, () => false);
+      flatUsers = people(USERS, fake, feed, () => 0, () => false);
       await drive(flatUsers, (u) => scenario(u));
     }, PROFILE_DIR ? `${PROFILE_DIR}/updates-mati.cpuprofile` : undefined, transactions),
   });
   if (!Number.isFinite(RATE)) RATE = Math.max(1, Math.round(results[0]!.figures.perSecond / 2));
-  say(`mati, paced at ${RATE} updates/s for ${PACED_SECONDS} s…`);
+  const journey = flatUsers.reduce((n, u) => n + u.steps.length, 0) / flatUsers.length;
+  const pacedCount = Math.max(1, Math.round((RATE * PACED_SECONDS) / journey));
+  say(`mati, paced at ${RATE} updates/s for ${PACED_SECONDS} s (${pacedCount} users, ${journey.toFixed(1)} steps each)…`);
   let pacedStop = false;
   results.push({
     bot: "mati",
     phase: "paced",
     figures: await measure(mati, feed, async () => {
-      pacedUsers = people(fake, feed, pausing, () => pacedStop);
+      pacedUsers = people(pacedCount, fake, feed, pausingFor(pacedCount), () => pacedStop);
       setTimeout(() => (pacedStop = true), PACED_SECONDS * 1000);
       await drive(pacedUsers, (u) => scenario(u));
     }, undefined, transactions),
@@ -453,7 +498,7 @@ const row = (r: (typeof results)[number]) =>
   `${r.bot.padEnd(5)} ${r.phase.padEnd(9)} ${String(r.figures.updates).padStart(8)} ${r.figures.seconds.toFixed(1).padStart(7)} ${r.figures.perSecond.toFixed(0).padStart(9)} ${r.figures.p50.toFixed(1).padStart(8)} ${r.figures.p99.toFixed(1).padStart(8)} ${r.figures.max.toFixed(0).padStart(8)} ${r.figures.peakRssMb.toFixed(0).padStart(13)} ${r.figures.peakHeapMb.toFixed(0).padStart(10)} ${r.figures.cpuPct.toFixed(0).padStart(6)} ${((r.figures.cpuPct / 100) * r.figures.seconds * 1000 / r.figures.updates).toFixed(2).padStart(14)} ${r.figures.gc.pct.toFixed(1).padStart(5)} ${r.figures.gc.maxMs.toFixed(0).padStart(11)} ${r.figures.loopDelayP99Ms.toFixed(0).padStart(13)}`;
 const flat = (bot: string) => results.find((r) => r.bot === bot && r.phase === "flat out")!.figures;
 const paced = (bot: string) => results.find((r) => r.bot === bot && r.phase === "paced")!.figures;
-console.log(`\nupdates benchmark: ${USERS} simulated users per phase, local Bot API stand-in over HTTP, long polling`);
+console.log(`\nupdates benchmark: ${USERS} simulated users flat out, local Bot API stand-in over HTTP, long polling`);
 console.log(mix);
 const mf = results[0]!.figures.perUpdate;
 console.log(`mati, per update (flat out): ${mf.api.toFixed(2)} Bot API calls, ${mf.redis.toFixed(2)} Redis commands (besides BullMQ), ${mf.postgres.toFixed(2)} Postgres transactions`);
@@ -465,6 +510,7 @@ console.log(
 console.log(
   `targets: ≥ 1000 updates/s ${flat("mati").perSecond >= 1000 ? "met" : "missed"} (${flat("mati").perSecond.toFixed(0)}); p99 < 30 ms at ${RATE}/s ${paced("mati").p99 < 30 ? "met" : "missed"} (${paced("mati").p99.toFixed(1)}); RSS < 200 MB ${Math.max(flat("mati").peakRssMb, paced("mati").peakRssMb) < 200 ? "met" : "missed"} (${Math.max(flat("mati").peakRssMb, paced("mati").peakRssMb).toFixed(0)})`,
 );
+console.log(`mati paced, the slowest kinds of step (handleUpdate's span; p50 / p99 ms, count): ${paced("mati").slowest.map((s) => `${s.label} ${s.p50.toFixed(0)}/${s.p99.toFixed(0)} (${s.n}${s.waits ? `; waits Postgres ${s.waits.postgres.toFixed(1)}, Redis ${s.waits.redis.toFixed(1)}, Bot API ${s.waits.api.toFixed(1)}` : ""})`).join("; ")}`);
 if (PROFILE_DIR) {
   console.log("heaviest functions of mati, flat out (self time):");
   for (const line of summariseProfile(`${PROFILE_DIR}/updates-mati.cpuprofile`)) console.log(line);
