@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
+import { PgTransaction } from "drizzle-orm/pg-core";
 import postgres from "postgres";
 import * as schema from "./schema/index.js";
 
@@ -9,6 +10,17 @@ export type Database = ReturnType<typeof createDatabase>["db"];
 export type DatabaseTransaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 /** Domain functions that may run on their own or inside a caller's transaction take either. */
 export type DatabaseOrTransaction = Database | DatabaseTransaction;
+
+/**
+ * Runs `work` in a transaction: the caller's when `db` already is one, else a
+ * new one. Inside a caller's transaction there is no savepoint (drizzle's
+ * nested transaction() would add one, at two more round trips): a failure
+ * aborts the caller's transaction as a whole, which is what callers here
+ * want (once() around a save, say), and none of them catches and goes on.
+ */
+export function inTransaction<T>(db: DatabaseOrTransaction, work: (tx: DatabaseTransaction) => Promise<T>): Promise<T> {
+  return db instanceof PgTransaction ? work(db as DatabaseTransaction) : (db as Database).transaction(work);
+}
 
 /** One pool per process. `sql` is the raw postgres.js client (health checks, shutdown). */
 export function createDatabase(url: string, options: { max?: number } = {}) {

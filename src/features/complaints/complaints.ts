@@ -5,7 +5,7 @@
  * person go (/forget) while the council keeps the complaint.
  */
 import { and, asc, desc, eq, isNull, ne, notInArray, or, sql } from "drizzle-orm";
-import type { Database, DatabaseOrTransaction } from "../../db/client.js";
+import { inTransaction, type Database, type DatabaseOrTransaction } from "../../db/client.js";
 import {
   complaintEvents,
   complaintReferenceCounters,
@@ -69,7 +69,7 @@ export type FileResult = { ok: true; complaint: Complaint } | { ok: false; reaso
 export async function fileComplaint(db: DatabaseOrTransaction, draft: ComplaintDraft, options: { timeZone: string; dailyLimit?: number; now?: Date }): Promise<FileResult> {
   const now = options.now ?? new Date();
   const limit = options.dailyLimit ?? DAILY_COMPLAINT_LIMIT;
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('complaint-filing'), ${draft.userId})`);
     const [count] = await tx
       .select({ n: sql<number>`count(*)::int` })
@@ -200,7 +200,7 @@ export async function complaintsAwaiting(db: Database, council: Council): Promis
  * but nothing links them to the person any more.
  */
 export async function detachComplaintsFrom(db: DatabaseOrTransaction, userId: number): Promise<number> {
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const detached = await tx
       .update(complaints)
       .set({ userId: null, reporterName: null, updatedAt: new Date() })

@@ -26,7 +26,7 @@ import {
   fileComplaint,
   MAX_PHOTOS,
 } from "./complaints.js";
-import { enqueueDelivery, enqueueTellCouncil, scheduleOverdueCheck } from "./jobs.js";
+import { enqueueFiled, enqueueTellCouncil } from "./jobs.js";
 import { addComplaintNote, transitionComplaint } from "./lifecycle.js";
 import { attachmentsSummary } from "./render.js";
 
@@ -201,8 +201,7 @@ export function complainConversation(deps: ConversationDeps) {
       });
       if (!filed.ok) return { ok: false as const };
       // Delivery and the overdue check go through the queue (job ids are the complaint's: a second run adds nothing).
-      await enqueueDelivery(queues, filed.id, "filed");
-      await scheduleOverdueCheck(queues, filed.id, deps.overdueAfterMs);
+      await enqueueFiled(queues, filed.id, deps.overdueAfterMs);
       return { ok: true as const, reference: filed.reference };
     });
     if (!result.ok) {

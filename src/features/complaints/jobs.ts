@@ -43,8 +43,24 @@ export const idPart = (n: number) => (n < 0 ? `m${-n}` : String(n));
 
 // ── Enqueueing (ids are deterministic: BullMQ ignores a second add) ────────
 
+/** The job that posts a complaint to its council's group (again, on another occasion: forwarded, the group gone…). */
+function deliveryJob(complaintId: number, occasion: string) {
+  return { name: "complaint-deliver", data: { complaintId }, opts: { jobId: `complaint-${complaintId}-deliver-${occasion}` } };
+}
+
+/** The job that reminds the council of a complaint not acknowledged within `delayMs`. */
+function overdueJob(complaintId: number, delayMs: number) {
+  return { name: "complaint-overdue", data: { complaintId }, opts: { jobId: overdueJobId(complaintId), delay: delayMs } };
+}
+
 export async function enqueueDelivery(queues: Queues, complaintId: number, occasion: string): Promise<void> {
-  await queues.notify.add("complaint-deliver", { complaintId }, { jobId: `complaint-${complaintId}-deliver-${occasion}` });
+  const job = deliveryJob(complaintId, occasion);
+  await queues.notify.add(job.name, job.data, job.opts);
+}
+
+/** A complaint just filed: its delivery and its overdue check, in one round trip to Redis. */
+export async function enqueueFiled(queues: Queues, complaintId: number, overdueAfterMs: number): Promise<void> {
+  await queues.notify.addBulk([deliveryJob(complaintId, "filed"), overdueJob(complaintId, overdueAfterMs)]);
 }
 
 export async function enqueueTellCitizen(queues: Queues, eventId: number): Promise<void> {
@@ -59,10 +75,11 @@ function overdueJobId(complaintId: number): string {
   return `complaint-${complaintId}-overdue`;
 }
 
-/** The one overdue check of a complaint; replaces an earlier one (tests pass a short delay). */
+/** A new overdue check in `delayMs`, in place of any still waiting. */
 export async function scheduleOverdueCheck(queues: Queues, complaintId: number, delayMs: number): Promise<void> {
   await cancelOverdueCheck(queues, complaintId);
-  await queues.notify.add("complaint-overdue", { complaintId }, { jobId: overdueJobId(complaintId), delay: delayMs });
+  const job = overdueJob(complaintId, delayMs);
+  await queues.notify.add(job.name, job.data, job.opts);
 }
 
 /** Acknowledged (or otherwise answered): no reminder. An active job cannot be removed; it re-checks the status. */

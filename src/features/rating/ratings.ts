@@ -3,7 +3,7 @@
  * with no Telegram in them (a web form or SMS channel would call the same).
  */
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
-import type { Database, DatabaseOrTransaction } from "../../db/client.js";
+import { inTransaction, type Database, type DatabaseOrTransaction } from "../../db/client.js";
 import {
   areas,
   ratings,
@@ -119,7 +119,7 @@ export async function previousRatingInWindow(
  */
 export async function recordRating(db: DatabaseOrTransaction, input: RatingInput, now = new Date()): Promise<{ id: number; replacedId?: number }> {
   validate(input);
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     let previous: PreviousRating | undefined;
     if (input.source === "self") {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`rating:${input.raterUserId}:${input.service}:${input.communeCode}`}))`);
