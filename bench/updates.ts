@@ -184,9 +184,10 @@ async function pauseFor(ms: number, stopped: () => boolean): Promise<void> {
 type Step = { kind: "text"; text: string; pause: number } | { kind: "press"; data: string; pause: number };
 class Stopped extends Error {}
 
-/** What kind of step this is, for the slowest-steps table: a command, a button (ids and values folded), or text typed after a button. */
+/** What kind of step this is, for the slowest-steps table: a command, a button (numbers folded), or text typed after a button. */
 function stepLabel(step: Step, before: Step | undefined): string {
-  const fold = (data: string) => data.replace(/:[^:]*\d[^:]*$/, ":#").replace(/^(o:lang|st:lang):.*/, "$1:…");
+  // Ids, codes and scores become "#" (a rating's "r:3:5" and "r:4:2" are both "r:#:#", its send "r:#:send").
+  const fold = (data: string) => data.replace(/(?<=:)\d+(?=:|$)/g, "#").replace(/^(o:lang|st:lang):.*/, "$1:…");
   if (step.kind === "press") return fold(step.data);
   if (step.text.startsWith("/")) return step.text;
   return `text after ${before ? (before.kind === "press" ? fold(before.data) : before.text.startsWith("/") ? before.text : "text") : "nothing"}`;

@@ -7,10 +7,13 @@
  * What is left of the update's span is the bot's own CPU and its waiting for
  * the event loop (other updates' CPU, GC).
  *
- * Approximate by design: a round trip shared by several updates (Redis
- * autopipelining, a query queued behind another on a busy connection) is
- * charged to the one that wrote first. Good enough to tell whether the slow
- * updates are slow because of a service or because of the process itself.
+ * Waits are added up, and approximate by design: an update that waits on
+ * two things at once (queries in parallel) counts both, and a round trip
+ * shared by several updates (Redis autopipelining, a query written later on
+ * a busy connection, from whichever update is running then) is charged to one
+ * of them. At a steady load that is close enough to tell whether the slow
+ * updates are slow because of a service or because of the process itself;
+ * flat out, the waits can add up to more than the span ("own" below zero).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { channel } from "node:diagnostics_channel";

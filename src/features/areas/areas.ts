@@ -47,16 +47,28 @@ export function levelOfCode(code: string): AreaLevel | undefined {
 }
 
 /**
- * Areas by code are kept in this process once read: nearly every update names one (the
- * person's commune, a complaint's place, a council) and the gazetteer changes only when
+ * Areas by code, and the lists of an area's children, are kept in this process once read:
+ * nearly every update names an area (the person's commune, a complaint's place, a council),
+ * every tap in the location picker lists one, and the gazetteer changes only when
  * areas:import runs. An import in this process empties the cache at once (forgetAreas); other
  * running processes see a corrected name within AREA_CACHE_MS. Unknown codes are not kept,
  * so an area an import adds is found at once. At most the whole gazetteer is held (~15,000
  * rows, a few MB).
  */
 export const AREA_CACHE_MS = 10 * 60_000;
+interface AreaCache {
+  byCode: Map<string, { area: Area; until: number }>;
+  /** By parent code ("" for the provinces). */
+  children: Map<string, { areas: Area[]; until: number }>;
+}
 /** By database (server and name), so that every connection pool of this process to it shares one copy. */
-const cachedAreas = new Map<string, Map<string, { area: Area; until: number }>>();
+const cachedAreas = new Map<string, AreaCache>();
+function cacheOf(db: Database): AreaCache {
+  const key = databaseOf(db);
+  let cache = cachedAreas.get(key);
+  if (!cache) cachedAreas.set(key, (cache = { byCode: new Map(), children: new Map() }));
+  return cache;
+}
 function databaseOf(db: Database): string {
   const { host, port, database } = db.$client.options;
   return `${host.join(",")}:${port.join(",")}/${database}`;
@@ -69,9 +81,7 @@ export function forgetAreas(db: Database): void {
 
 /** The areas of these codes that exist, by code (one query for those not already at hand). */
 export async function findAreas(db: Database, codes: readonly string[]): Promise<Map<string, Area>> {
-  const key = databaseOf(db);
-  let cache = cachedAreas.get(key);
-  if (!cache) cachedAreas.set(key, (cache = new Map()));
+  const cache = cacheOf(db).byCode;
   const found = new Map<string, Area>();
   const missing: string[] = [];
   const now = Date.now();
@@ -104,12 +114,19 @@ export async function findAreaWithPath(db: Database, code: string): Promise<Area
 }
 
 /** The areas directly below `parentCode` (the provinces for null), sorted by code. */
-export async function childAreas(db: Database, parentCode: string | null): Promise<Area[]> {
-  return db
+export async function childAreas(db: Database, parentCode: string | null): Promise<readonly Area[]> {
+  const cache = cacheOf(db).children;
+  const now = Date.now();
+  const hit = cache.get(parentCode ?? "");
+  if (hit && hit.until > now) return hit.areas;
+  const rows = await db
     .select(areaColumns)
     .from(areas)
     .where(parentCode === null ? and(isNull(areas.parentCode), eq(areas.level, "province")) : eq(areas.parentCode, parentCode))
     .orderBy(asc(areas.code));
+  // Like unknown codes, an empty list is not kept: children an import adds are listed at once.
+  if (rows.length) cache.set(parentCode ?? "", { areas: rows, until: now + AREA_CACHE_MS });
+  return rows;
 }
 
 export interface SearchOptions {
@@ -166,12 +183,11 @@ export async function searchAreas(db: Database, text: string, options: SearchOpt
   return rows.map(({ rank, ...area }) => ({ ...area, rank: ranks[Number(rank)]!, path: paths(area.code) }));
 }
 
-/** The ancestors of several areas, fetched at once. */
+/** The ancestors of several areas, at once (from the cache, mostly: there are few provinces and districts). */
 async function pathsOf(db: Database, codes: string[]): Promise<(code: string) => Area[]> {
   const wanted = new Set<string>();
   for (const code of codes) for (const n of [2, 4, 6]) if (n < code.length) wanted.add(code.slice(0, n));
-  const rows = wanted.size ? await db.select(areaColumns).from(areas).where(inArray(areas.code, [...wanted])) : [];
-  const byCode = new Map(rows.map((r) => [r.code, r]));
+  const byCode = await findAreas(db, [...wanted]);
   return (code) =>
     [2, 4, 6]
       .filter((n) => n < code.length)

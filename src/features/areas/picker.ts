@@ -48,7 +48,7 @@ export interface PickedCommune {
 }
 
 type View =
-  | { kind: "browse"; parent: AreaWithPath | null; children: Area[]; page: number }
+  | { kind: "browse"; parent: AreaWithPath | null; children: readonly Area[]; page: number }
   | { kind: "results"; query: string; matches: AreaMatch[]; more: boolean; back: string | null };
 
 export async function pickCommune(conversation: MatiConversation, ctx: MatiConversationContext, options: PickCommuneOptions): Promise<PickedCommune> {

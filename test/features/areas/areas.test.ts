@@ -11,7 +11,7 @@ import { useTestEnvironment } from "../../support/env.js";
 const env = useTestEnvironment();
 beforeAll(() => seedSmallGazetteer(env.db));
 
-const codes = (list: { code: string }[]) => list.map((a) => a.code);
+const codes = (list: readonly { code: string }[]) => list.map((a) => a.code);
 
 describe("normalising names for search", () => {
   it("treats coeng TA and coeng DA, zero-width spaces and spacing as the same", () => {
@@ -59,7 +59,7 @@ describe("area queries", () => {
     expect(placeName(taPhou!, "en")).toBe("Khum Ta Phou, Srok Svay Chek, Banteay Meanchey");
   });
 
-  it("keeps areas read by code in the process until an import changes the gazetteer, and finds a new area at once", async () => {
+  it("keeps areas read by code, and lists of children, in the process until an import changes the gazetteer, and finds a new area at once", async () => {
     expect((await findArea(env.db, communes.treas))?.nameEn).toBe("Treas");
     // Changed behind the process's back (another process's import): the copy at hand is still used…
     await env.db.update(areas).set({ nameEn: "Treas (renamed)" }).where(eq(areas.code, communes.treas));
@@ -70,10 +70,21 @@ describe("area queries", () => {
     await env.db.update(areas).set({ nameEn: "Treas" }).where(eq(areas.code, communes.treas));
     forgetAreas(env.db);
 
+    // The lists of children likewise.
+    expect((await childAreas(env.db, districts.svayChek)).find((a) => a.code === communes.treas)?.nameEn).toBe("Treas");
+    await env.db.update(areas).set({ nameEn: "Treas (renamed)" }).where(eq(areas.code, communes.treas));
+    expect((await childAreas(env.db, districts.svayChek)).find((a) => a.code === communes.treas)?.nameEn).toBe("Treas");
+    forgetAreas(env.db);
+    expect((await childAreas(env.db, districts.svayChek)).find((a) => a.code === communes.treas)?.nameEn).toBe("Treas (renamed)");
+    await env.db.update(areas).set({ nameEn: "Treas" }).where(eq(areas.code, communes.treas));
+    forgetAreas(env.db);
+
     // An unknown code is not remembered: once imported, it is found.
     expect(await findArea(env.db, "01080799")).toBeUndefined();
     await env.db.insert(areas).values({ code: "01080799", level: "village", parentCode: communes.treas, nameKm: "ភូមិថ្មី", nameEn: "Phum Thmei", searchText: areaSearchText("ភូមិថ្មី", "Phum Thmei") });
     expect((await findAreaWithPath(env.db, "01080799"))?.path.map((a) => a.code)).toEqual(["01", "0108", communes.treas]);
+    // Nor is an empty list: the commune's first village is listed at once.
+    expect(codes(await childAreas(env.db, communes.treas))).toEqual(["01080799"]);
   });
 });
 
