@@ -7,11 +7,12 @@
  *
  * Also here: telling Telegram's answers from answers conversations replay
  * (markLiveAnswers, skipReplayedWaits), so that a 429 met in the middle of a
- * conversation is waited out once, not again at each later step.
+ * conversation, or a call cut on the network, is waited out once, not again
+ * at each later step.
  */
 import { createRequire } from "node:module";
 import type { Dispatcher, Pool as PoolType } from "undici";
-import type { ApiClientOptions, Transformer } from "grammy";
+import { HttpError, type ApiClientOptions, type Transformer } from "grammy";
 
 // Only the pool and its request method, not undici's index (which also loads fetch, WebSocket,
 // caches…): some 6 MB less RSS. The version is pinned exactly in package.json, so these inner
@@ -57,6 +58,8 @@ export function telegramFetch(apiRoot: string): { fetch: Fetch; close: () => Pro
 
 /** Answers that came from Telegram (through markLiveAnswers) and have not been seen by skipReplayedWaits yet. */
 const liveAnswers = new WeakSet<object>();
+/** Requests markLiveAnswers has started: a failure during which none started was replayed, not met. */
+let requestsStarted = 0;
 
 /** True for an answer that came from Telegram just now, false for one a conversation replays. */
 export function isTelegramsAnswer(answer: object): boolean {
@@ -66,6 +69,7 @@ export function isTelegramsAnswer(answer: object): boolean {
 /** Wraps a fetch so that each answer it returns is known to be Telegram's, not a replay (createBot installs it). */
 export function markLiveAnswers(fetch: Fetch): Fetch {
   const marking = async (...args: Parameters<Fetch>) => {
+    requestsStarted++;
     const response = await fetch(...args);
     return {
       ok: response.ok,
@@ -87,14 +91,33 @@ export function markLiveAnswers(fetch: Fetch): Fetch {
  * waited out again, for its whole `retry_after`, at every step after it. A
  * replayed answer that auto-retry would retry (a 429 or a 5xx) is handed to
  * it with `retry_after: 0`: it retries at once, and the replay moves on to the
- * answer that came after the wait. (A call that failed on the network is
- * replayed as an error, which cannot be told from a live one: its backoff is
- * still waited again.)
+ * answer that came after the wait.
+ *
+ * A call that failed on the network (reset, timeout) is replayed as an
+ * HttpError, built afresh by the recorder on the live run too, so it cannot
+ * be told by itself. But a live failure starts a request and a replayed one
+ * does not: when no request started while the call ran, the failure is a
+ * replay, and instead of handing it to auto-retry (which would back off
+ * again, 3 s and more) the call is made again at once, as auto-retry did
+ * after its wait (it retries these until they go through), and the replay
+ * moves on to that attempt. Another update's request starting meanwhile
+ * makes a replay look live: then it is waited again, as before, never the
+ * other way round. The recording is finite, so this cannot loop: once it
+ * runs out the next attempt is live.
  */
 export const skipReplayedWaits: Transformer = async (prev, method, payload, signal) => {
-  const answer = await prev(method, payload, signal);
-  // Seen once: should the conversation replay again within this update, the answer is a replay then.
-  if (liveAnswers.delete(answer)) return answer;
-  if (answer.ok || (answer.parameters?.retry_after === undefined && answer.error_code < 500)) return answer;
-  return { ...answer, parameters: { ...answer.parameters, retry_after: 0 } };
+  for (;;) {
+    const startedBefore = requestsStarted;
+    let answer: Awaited<ReturnType<typeof prev>>;
+    try {
+      answer = await prev(method, payload, signal);
+    } catch (err) {
+      if (err instanceof HttpError && requestsStarted === startedBefore && !signal?.aborted) continue;
+      throw err;
+    }
+    // Seen once: should the conversation replay again within this update, the answer is a replay then.
+    if (liveAnswers.delete(answer)) return answer;
+    if (answer.ok || (answer.parameters?.retry_after === undefined && answer.error_code < 500)) return answer;
+    return { ...answer, parameters: { ...answer.parameters, retry_after: 0 } };
+  }
 };

@@ -83,6 +83,15 @@ describe("Bot API calls through undici", () => {
     }
   });
 
+  it("reports a connection cut mid-call as grammY's HttpError, and the pool goes on with a fresh connection", async () => {
+    const person = fake.newUser();
+    fake.addPrivateChat(person);
+    fake.dropNext("sendMessage");
+    const err = await api.sendMessage(person.id, "lost").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpError);
+    expect((await api.sendMessage(person.id, "next")).text).toBe("next");
+  });
+
   it("keeps the path of an API root that has one (a Bot API server behind a reverse proxy)", async () => {
     const paths: string[] = [];
     const proxy = createServer((req, res) => {

@@ -83,6 +83,8 @@ export class FakeTelegram {
   count429 = 0;
   /** Failures to inject: method → queue of failures to return before succeeding. */
   private readonly injected = new Map<string, ApiFailure[]>();
+  /** Calls to cut before they are handled: method → how many more (a connection reset, as on a flaky network). */
+  private readonly drops = new Map<string, number>();
   webhook: { url: string; secret?: string } | undefined;
   /** Extra latency per method (e.g. a slow sendMessage while the bot shuts down). */
   readonly latency = new Map<string, number>();
@@ -134,6 +136,17 @@ export class FakeTelegram {
     const list = this.injected.get(method) ?? [];
     for (let i = 0; i < times; i++) list.push(new ApiFailure(code, description, retryAfter));
     this.injected.set(method, list);
+  }
+
+  /** The next `times` calls to `method` get no answer: the connection is cut before the call is handled. */
+  dropNext(method: string, times = 1): void {
+    this.drops.set(method, (this.drops.get(method) ?? 0) + times);
+  }
+  private takeDrop(method: string): boolean {
+    const left = this.drops.get(method) ?? 0;
+    if (left === 0) return false;
+    this.drops.set(method, left - 1);
+    return true;
   }
 
   // ── What the bot sent ──────────────────────────────────────────────────
@@ -475,6 +488,8 @@ export class FakeTelegram {
   readonly fetch = async (input: unknown, init?: { body?: unknown; headers?: unknown }): Promise<Response> => {
     const url = String(input);
     const method = url.slice(url.lastIndexOf("/") + 1);
+    // What undici's fetch throws when the connection is reset.
+    if (this.takeDrop(method)) throw new TypeError("fetch failed", { cause: Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }) });
     const params = await parseBody(init?.body, headerOf(init?.headers, "content-type"));
     const result = await this.handle(method, params);
     return new Response(JSON.stringify(result), { status: result.ok ? 200 : result.error_code, headers: { "content-type": "application/json" } });
@@ -487,6 +502,10 @@ export class FakeTelegram {
       if (!match || match[1] !== this.token) {
         res.writeHead(match ? 401 : 404, { "content-type": "application/json" });
         res.end(JSON.stringify({ ok: false, error_code: match ? 401 : 404, description: match ? "Unauthorized" : "Not Found" }));
+        return;
+      }
+      if (this.takeDrop(match[2]!)) {
+        req.socket.destroy();
         return;
       }
       const chunks: Buffer[] = [];

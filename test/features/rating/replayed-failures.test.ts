@@ -3,7 +3,9 @@
  * A 429 Telegram gave in the middle of a rating (a broadcast was using up the
  * bot's rate, say) must be waited out once: before the fix, auto-retry slept
  * its retry_after again at every step after it, and the 429 counter counted it
- * again each time.
+ * again each time. Likewise a call cut on the network (a flaky link from the
+ * server to Telegram): auto-retry's backoff (3 s) was slept again at every
+ * later step.
  */
 import { describe, expect, it } from "vitest";
 import { communes } from "../../support/areas.js";
@@ -38,5 +40,26 @@ describe("a 429 in the middle of a rating", () => {
       expect(p.last().text).toContain(step);
     }
     expect((await telegram429s()) - before).toBe(1);
+  });
+});
+
+describe("a call cut on the network in the middle of a rating", () => {
+  it("is retried after auto-retry's backoff once, not again at each later step", async () => {
+    const p = await returningCitizen(h, env.db, { lang: "en", communeCode: communes.taPhou });
+    await p.send("/rate");
+    await p.press("Health centre");
+    await p.press(/Skip/);
+    h.fake.dropNext("editMessageText");
+    let started = performance.now();
+    await p.press(/^😀/);
+    // auto-retry waits 3 s before its first retry of a network failure.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(2900);
+    expect(p.last().text).toContain("3/8");
+    for (const [face, step] of [["🙂", "4/8"], ["😐", "5/8"], ["🙁", "6/8"]] as const) {
+      started = performance.now();
+      await p.press(new RegExp(`^${face}`));
+      expect(performance.now() - started).toBeLessThan(1500);
+      expect(p.last().text).toContain(step);
+    }
   });
 });
