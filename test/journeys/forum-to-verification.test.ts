@@ -126,7 +126,7 @@ describe("one forum, from its announcement to what citizens say of the commitmen
     expect(sreymom.last().kind).toBe("photo");
     const link = /https:\/\/t\.me\/\S+/.exec(sreymom.last().text)![0];
     const payload = new URL(link).searchParams.get("start")!;
-    expect(payload).toBe(`f_${forumId}`);
+    expect(payload).toMatch(new RegExp(`^f_${forumId}_[0-9a-f]{12}$`));
     for (const p of citizens.slice(0, 5)) {
       did(p, "ស្កេនកូដ QR (/start " + payload + ")");
       await p.send(`/start ${payload}`);

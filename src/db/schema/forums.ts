@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { boolean, doublePrecision, index, integer, pgTable, primaryKey, serial, text, timestamp, uniqueIndex, varchar } from "drizzle-orm/pg-core";
 import { areas } from "./areas.js";
 import { users, type Sex } from "./users.js";
@@ -33,6 +34,13 @@ export const forums = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     publishedAt: timestamp("published_at", { withTimezone: true }),
     cancelledAt: timestamp("cancelled_at", { withTimezone: true }),
+    /**
+     * The secret part of the check-in link (?start=f_<id>_<code>): 12 random hex digits, so
+     * that nobody can check in to a forum they are not at by trying forum ids one after another.
+     */
+    checkinCode: text("checkin_code")
+      .notNull()
+      .default(sql`substr(replace(gen_random_uuid()::text, '-', ''), 1, 12)`),
   },
   (t) => [index("forums_starts_idx").on(t.status, t.startsAt)],
 );

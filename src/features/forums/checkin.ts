@@ -1,5 +1,5 @@
 /**
- * Who was at a forum: check-in by the forum's deep link (?start=f_<id>) on
+ * Who was at a forum: check-in by the forum's deep link (?start=f_<id>_<code>) on
  * the day, and people without Telegram counted with +1 buttons by a
  * volunteer or staff member. One forum_checkins row per person present (see
  * the table's comment), so totals and groups always add up.
@@ -9,12 +9,19 @@
  * that day. Counting stays open COUNTING_GRACE_DAYS longer, for tallies kept
  * on paper and entered afterwards.
  */
+import { timingSafeEqual } from "node:crypto";
 import { and, desc, eq, isNotNull, sql } from "drizzle-orm";
 import type { Database, DatabaseOrTransaction } from "../../db/client.js";
 import { forumCheckins, users, type Forum } from "../../db/schema/index.js";
 import { wallClock } from "../../i18n.js";
 import { getForum } from "./forums.js";
 import { fromWallClock } from "./time.js";
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 export const CHECKIN_OPENS_BEFORE_MS = 2 * 3_600_000;
 export const COUNTING_GRACE_DAYS = 2;
@@ -47,8 +54,10 @@ export type CheckinResult =
   | { ok: false; reason: "missing" | "cancelled" | "too_early" | "closed"; forum?: Forum; window?: CheckinWindow };
 
 /** The person is present: once per forum, however often they open the link. */
-export async function checkIn(db: Database, forumId: number, userId: number, timeZone: string, now = new Date()): Promise<CheckinResult> {
-  const open = await openForCounting(db, forumId, timeZone, now, "checkin");
+/** Checks a person in by the forum's link: its id and its code (a wrong code is as good as no forum). */
+export async function checkIn(db: Database, link: { forumId: number; code: string }, userId: number, timeZone: string, now = new Date()): Promise<CheckinResult> {
+  const { forumId } = link;
+  const open = await openForCounting(db, forumId, timeZone, now, { checkinCode: link.code });
   if (!open.ok) return open;
   const inserted = await db
     .insert(forumCheckins)
@@ -64,14 +73,17 @@ export async function openForCounting(
   forumId: number,
   timeZone: string,
   now: Date,
-  kind: "checkin" | "counting",
+  /** Check-in by link (which must carry the forum's code), or counting by +1 (staff and volunteers; counting closes later). */
+  kind: { checkinCode: string } | "counting",
 ): Promise<{ ok: true; forum: Forum; window: CheckinWindow } | { ok: false; reason: "missing" | "cancelled" | "too_early" | "closed"; forum?: Forum; window?: CheckinWindow }> {
   const forum = await getForum(db, forumId);
   if (!forum || forum.status === "draft") return { ok: false, reason: "missing" };
+  // Nothing about the forum, not even its title, for a link whose code is wrong.
+  if (kind !== "counting" && !sameSecret(kind.checkinCode, forum.checkinCode)) return { ok: false, reason: "missing" };
   if (forum.status === "cancelled") return { ok: false, reason: "cancelled", forum };
   const window = checkinWindow(forum, timeZone);
   if (now < window.opensAt) return { ok: false, reason: "too_early", forum, window };
-  if (now >= (kind === "checkin" ? window.closesAt : window.countingClosesAt)) return { ok: false, reason: "closed", forum, window };
+  if (now >= (kind === "counting" ? window.countingClosesAt : window.closesAt)) return { ok: false, reason: "closed", forum, window };
   return { ok: true, forum, window };
 }
 

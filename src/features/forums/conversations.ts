@@ -174,7 +174,7 @@ export function forumConversations(deps: FeatureDeps) {
     const preview: Forum = {
       id: 0, type: type as ForumType, titleKm, titleEn, startsAt, venue: place.venue, latitude: place.latitude, longitude: place.longitude, agenda,
       status: "draft", reminderOffsets, createdBy: null, attendanceTotal: null, attendanceWomen: null,
-      createdAt: startsAt, updatedAt: startsAt, publishedAt: null, cancelledAt: null,
+      createdAt: startsAt, updatedAt: startsAt, publishedAt: null, cancelledAt: null, checkinCode: "",
     };
     const areaNames = areas.map((a) => ({ code: a.code, nameKm: a.nameKm, nameEn: a.nameEn, unitKm: a.unitKm, unitEn: a.unitEn }));
     for (const lang of languages) {

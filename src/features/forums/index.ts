@@ -3,7 +3,7 @@
  * /forums and the main-menu entry (citizens); RSVP buttons f:rsvp:<id>:<y|m|n>;
  * staff buttons f:edit:<id>:time|venue, f:att:<id>, f:cancel:<id>[:y|:n],
  * f:qr:<id> (the check-in QR code), f:cnt:<id> (the +1 counter).
- * Check-in: /start f_<id>. Counting people without Telegram: /count <id>
+ * Check-in: /start f_<id>_<code>. Counting people without Telegram: /count <id>
  * (staff and the forum's volunteers), buttons fc:<id>:<flags>:<action>.
  */
 import { Composer, InlineKeyboard, InputFile } from "grammy";
@@ -158,7 +158,7 @@ export function forumsFeature(deps: FeatureDeps): Feature {
     const forum = await getForum(db, Number(ctx.match[1]));
     if (!forum || forum.status !== "published") return void (await ctx.answerCallbackQuery({ text: ctx.t("forums.rsvp_unknown") }));
     await ctx.answerCallbackQuery();
-    const link = checkinLink(ctx.me.username, forum.id);
+    const link = checkinLink(ctx.me.username, forum);
     await ctx.replyWithPhoto(new InputFile(await checkinQrPng(link), `forum-${forum.id}-checkin.png`), {
       caption: ctx.t("forums.qr_caption", { id: forum.id, title: forumTitle(forum, ctx.lang), link }),
     });

@@ -1,5 +1,5 @@
 /**
- * Presence at a forum, bot-facing. Check-in: /start f_<id> (the QR code's
+ * Presence at a forum, bot-facing. Check-in: /start f_<id>_<code> (the QR code's
  * link) marks the person present once; someone new is counted, then offered
  * the normal onboarding. Counting people without Telegram: /count <id> or
  * the staff view's button opens a counter; each +1 press records one person
@@ -77,7 +77,7 @@ export function presenceComposer(deps: FeatureDeps): Composer<MatiContext> {
     const m = CHECKIN_PAYLOAD.exec(ctx.match.trim());
     if (!m || !ctx.user) return next();
     const t = ctx.t;
-    const result = await checkIn(db, Number(m[1]), ctx.user.id, tz);
+    const result = await checkIn(db, { forumId: Number(m[1]), code: m[2] ?? "" }, ctx.user.id, tz);
     if (!result.ok) {
       const title = result.forum ? forumTitle(result.forum, ctx.lang) : "";
       if (result.reason === "too_early") {

@@ -1,10 +1,16 @@
-/** A forum's check-in link (?start=f_<id>) and its QR code as a PNG, for staff to print or show on a screen. */
+/**
+ * A forum's check-in link (?start=f_<id>_<code>) and its QR code as a PNG, for staff to print
+ * or show on a screen. The code is the forum's own secret (forums.checkin_code): with the id
+ * alone anyone could check in to any forum of the day from home, one id after another.
+ */
 import type QRCodeModule from "qrcode";
+import type { Forum } from "../../db/schema/index.js";
 
-export const CHECKIN_PAYLOAD = /^f_(\d{1,9})$/;
+/** Anything shaped like a check-in link, so that a mistyped or outdated one (no code) is answered as such. */
+export const CHECKIN_PAYLOAD = /^f_(\d{1,9})(?:_([\w-]{1,40}))?$/;
 
-export function checkinLink(botUsername: string, forumId: number): string {
-  return `https://t.me/${botUsername}?start=f_${forumId}`;
+export function checkinLink(botUsername: string, forum: Pick<Forum, "id" | "checkinCode">): string {
+  return `https://t.me/${botUsername}?start=f_${forum.id}_${forum.checkinCode}`;
 }
 
 // qrcode (with pngjs) is some 10 MB once loaded: it is loaded by the first QR code, not by every

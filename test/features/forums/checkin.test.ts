@@ -32,6 +32,9 @@ async function forumStartingIn(ms: number, title = "Ta Phou public forum") {
   return forum;
 }
 
+/** What opening the forum's check-in link (its QR code) sends. */
+const checkinStart = (forum: { id: number; checkinCode: string }) => `/start f_${forum.id}_${forum.checkinCode}`;
+
 const rowsOf = (forumId: number) => env.db.select().from(forumCheckins).where(eq(forumCheckins.forumId, forumId));
 
 let staff: Person;
@@ -44,11 +47,11 @@ describe("check-in by the forum's link", () => {
     const forum = await forumStartingIn(60 * 60_000); // starts in an hour: check-in is open
     const sokha = await registered(env, h, { communeCode: communes.taPhou, language: "km" });
     const mary = await registered(env, h, { communeCode: communes.taPhou, language: "en" });
-    await sokha.send(`/start f_${forum.id}`);
+    await sokha.send(checkinStart(forum));
     expect(sokha.last().text).toBe("✅ សូមស្វាគមន៍មកកាន់ «វេទិកាសាធារណៈឃុំតាផូ»! អ្នកត្រូវបានរាប់ថាមានវត្តមាន។ សូមអរគុណដែលបានមក។");
-    await sokha.send(`/start f_${forum.id}`);
+    await sokha.send(checkinStart(forum));
     expect(sokha.last().text).toBe("អ្នកបានចុះវត្តមាននៅ «វេទិកាសាធារណៈឃុំតាផូ» រួចហើយ។ សូមអរគុណ!");
-    await mary.send(`/start f_${forum.id}`);
+    await mary.send(checkinStart(forum));
     expect(mary.last().text).toContain("Welcome to «Ta Phou public forum»! You are counted as present.");
     const rows = await rowsOf(forum.id);
     expect(rows).toHaveLength(2);
@@ -59,28 +62,43 @@ describe("check-in by the forum's link", () => {
   it("outside the forum's day, says when it opens or that it has closed; cancelled and unknown forums are answered too", async () => {
     const dara = await registered(env, h, { communeCode: communes.taPhou, language: "en" });
     const later = await forumStartingIn(3 * 86_400_000);
-    await dara.send(`/start f_${later.id}`);
+    await dara.send(checkinStart(later));
     expect(dara.last().text).toMatch(/^Check-in for «Ta Phou public forum» opens \w+day \d+ \w+ \d{4}, \d\d:\d\d \(2 hours before it starts\)/);
     const past = await forumStartingIn(-2 * 86_400_000);
-    await dara.send(`/start f_${past.id}`);
+    await dara.send(checkinStart(past));
     expect(dara.last().text).toMatch(/^«Ta Phou public forum» took place on \w+day \d+ \w+ \d{4}\. Check-in is closed\.$/);
     const cancelled = await forumStartingIn(30 * 60_000);
     await env.db.update(forums).set({ status: "cancelled" }).where(eq(forums.id, cancelled.id));
-    await dara.send(`/start f_${cancelled.id}`);
+    await dara.send(checkinStart(cancelled));
     expect(dara.last().text).toContain("was cancelled");
-    await dara.send("/start f_999999");
+    await dara.send("/start f_999999_0123456789ab");
     expect(dara.last().text).toBe("This check-in link is not valid. Please ask the organisers for the right one.");
     for (const f of [later, past, cancelled]) expect(await rowsOf(f.id)).toHaveLength(0);
     // Two hours before the start it opens; at the end of the forum's day it closes.
     const soon = await forumStartingIn(2 * 3_600_000 - 60_000);
-    await dara.send(`/start f_${soon.id}`);
+    await dara.send(checkinStart(soon));
     expect(dara.last().text).toContain("You are counted as present");
+  });
+
+  it("needs the forum's code: the id alone, or with a wrong code, checks nobody in and says nothing of the forum", async () => {
+    const forum = await forumStartingIn(30 * 60_000);
+    const guesser = await registered(env, h, { communeCode: communes.taPhou, language: "en" });
+    const wrongCode = forum.checkinCode.replace(/^./, (c) => (c === "0" ? "1" : "0"));
+    for (const payload of [`f_${forum.id}`, `f_${forum.id}_${wrongCode}`, `f_${forum.id}_${forum.checkinCode.toUpperCase()}x`]) {
+      await guesser.send(`/start ${payload}`);
+      expect(guesser.last().text).not.toContain("Ta Phou");
+    }
+    expect(guesser.last().text).toBe("This check-in link is not valid. Please ask the organisers for the right one.");
+    expect(await rowsOf(forum.id)).toHaveLength(0);
+    // Each forum has a code of its own.
+    expect((await forumStartingIn(30 * 60_000)).checkinCode).not.toBe(forum.checkinCode);
+    expect(forum.checkinCode).toMatch(/^[0-9a-f]{12}$/);
   });
 
   it("counts someone new, then offers the normal first steps with the forum's commune", async () => {
     const forum = await forumStartingIn(30 * 60_000);
     const newcomer = h.person({ first_name: "Vanna", language_code: "en" });
-    await newcomer.send(`/start f_${forum.id}`);
+    await newcomer.send(checkinStart(forum));
     const texts = newcomer.messages().map((m) => m.text);
     expect(texts[0]).toContain("Welcome to «Ta Phou public forum»! You are counted as present.");
     expect(texts[1]).toContain("Welcome to Mati! A minute to set it up");
@@ -101,7 +119,7 @@ describe("check-in by the forum's link", () => {
     // The profile given after checking in counts in the forum's figures.
     expect((await presenceAt(env.db, forum.id)).checkedIn).toEqual({ total: 1, women: 1, men: 0, youth: 1, disability: 0 });
     // A second check-in from an onboarded person is just "already".
-    await newcomer.send(`/start f_${forum.id}`);
+    await newcomer.send(checkinStart(forum));
     expect(newcomer.last().text).toContain("You are already checked in");
   });
 });
@@ -168,8 +186,8 @@ describe("the staff view, the QR code and /forget", () => {
     const man = await registered(env, h, { communeCode: communes.taPhou, language: "en" });
     await env.db.update(users).set({ sex: "female", ageGroup: "15_30", hasDisability: true }).where(eq(users.telegramId, woman.id));
     await env.db.update(users).set({ sex: "male" }).where(eq(users.telegramId, man.id));
-    await woman.send(`/start f_${forum.id}`);
-    await man.send(`/start f_${forum.id}`);
+    await woman.send(checkinStart(forum));
+    await man.send(checkinStart(forum));
     await staff.send(`/count ${forum.id}`);
     await staff.press("+1 Woman");
 
@@ -183,7 +201,7 @@ describe("the staff view, the QR code and /forget", () => {
     await staff.press("📷 Check-in QR code");
     const photo = staff.last();
     expect(photo.kind).toBe("photo");
-    expect(photo.text).toContain(`https://t.me/mati_test_bot?start=f_${forum.id}`);
+    expect(photo.text).toContain(`https://t.me/mati_test_bot?start=f_${forum.id}_${forum.checkinCode}`);
     const raw = photo.raw as { photo: { file_id: string }[] };
     const png = await h.fake.uploadedFile(raw.photo.at(-1)!.file_id);
     expect(png.subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");

@@ -1,0 +1,1 @@
+ALTER TABLE "forums" ADD COLUMN "checkin_code" text DEFAULT substr(replace(gen_random_uuid()::text, '-', ''), 1, 12) NOT NULL;
