@@ -7,6 +7,7 @@ import { languageFromTelegram, translator, type Language } from "../i18n.js";
 import { logPseudonym, type Logger } from "../log.js";
 import type { MatiContext } from "./context.js";
 import { transientReason } from "./transient.js";
+import { isTelegramsAnswer } from "./telegram-http.js";
 import { recentUpdatesFrom } from "./update-gate.js";
 
 /** What the error boundary reports besides the log line (metrics); optional. */
@@ -80,11 +81,13 @@ export class AnsweredCallbacks {
   private readonly ids = new Set<string>();
   readonly transformer: Transformer = async (prev, method, payload, signal) => {
     if (method !== "answerCallbackQuery") return prev(method, payload, signal);
-    const id = (payload as { callback_query_id: string }).callback_query_id;
-    this.ids.add(id);
-    // Bounded: an id is normally taken again within the same update.
-    if (this.ids.size > 10_000) this.ids.delete(this.ids.values().next().value!);
     const answer = await prev(method, payload, signal);
+    // Only what Telegram answered now: a conversation replays its earlier steps' answers, whose ids nobody takes.
+    if (isTelegramsAnswer(answer)) {
+      this.ids.add((payload as { callback_query_id: string }).callback_query_id);
+      // Bounded: an id is normally taken again within the same update.
+      if (this.ids.size > 10_000) this.ids.delete(this.ids.values().next().value!);
+    }
     if (!answer.ok && answer.error_code === 400 && /query is too old|query ID is invalid/.test(answer.description)) {
       return { ok: true, result: true } as unknown as typeof answer;
     }
