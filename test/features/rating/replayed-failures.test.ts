@@ -21,45 +21,39 @@ async function telegram429s(): Promise<number> {
   return values.reduce((n, v) => n + v.value, 0);
 }
 
+/**
+ * A rating up to its second question; `fail` breaks the next step's edit (it must take at
+ * least `failedStepMs`), then the three steps after it must each take less than `laterStepMs`.
+ */
+async function rateThroughAFailure(fail: () => void, failedStepMs: number, laterStepMs: number): Promise<void> {
+  const p = await returningCitizen(h, env.db, { lang: "en", communeCode: communes.taPhou });
+  await p.send("/rate");
+  await p.press("Health centre");
+  await p.press(/Skip/);
+  fail();
+  let started = performance.now();
+  await p.press(/^😀/);
+  expect(performance.now() - started).toBeGreaterThanOrEqual(failedStepMs);
+  expect(p.last().text).toContain("3/8");
+  for (const [face, step] of [["🙂", "4/8"], ["😐", "5/8"], ["🙁", "6/8"]] as const) {
+    started = performance.now();
+    await p.press(new RegExp(`^${face}`));
+    expect(performance.now() - started).toBeLessThan(laterStepMs);
+    expect(p.last().text).toContain(step);
+  }
+}
+
 describe("a 429 in the middle of a rating", () => {
   it("is waited out once, not again at each later step, and counted once", async () => {
-    const p = await returningCitizen(h, env.db, { lang: "en", communeCode: communes.taPhou });
-    await p.send("/rate");
-    await p.press("Health centre");
-    await p.press(/Skip/);
     const before = await telegram429s();
-    h.fake.failNext("editMessageText", 429, "Too Many Requests: retry after 1", 1, 1);
-    let started = performance.now();
-    await p.press(/^😀/);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
-    expect(p.last().text).toContain("3/8");
-    for (const [face, step] of [["🙂", "4/8"], ["😐", "5/8"], ["🙁", "6/8"]] as const) {
-      started = performance.now();
-      await p.press(new RegExp(`^${face}`));
-      expect(performance.now() - started).toBeLessThan(700);
-      expect(p.last().text).toContain(step);
-    }
+    await rateThroughAFailure(() => h.fake.failNext("editMessageText", 429, "Too Many Requests: retry after 1", 1, 1), 950, 700);
     expect((await telegram429s()) - before).toBe(1);
   });
 });
 
 describe("a call cut on the network in the middle of a rating", () => {
   it("is retried after auto-retry's backoff once, not again at each later step", async () => {
-    const p = await returningCitizen(h, env.db, { lang: "en", communeCode: communes.taPhou });
-    await p.send("/rate");
-    await p.press("Health centre");
-    await p.press(/Skip/);
-    h.fake.dropNext("editMessageText");
-    let started = performance.now();
-    await p.press(/^😀/);
     // auto-retry waits 3 s before its first retry of a network failure.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(2900);
-    expect(p.last().text).toContain("3/8");
-    for (const [face, step] of [["🙂", "4/8"], ["😐", "5/8"], ["🙁", "6/8"]] as const) {
-      started = performance.now();
-      await p.press(new RegExp(`^${face}`));
-      expect(performance.now() - started).toBeLessThan(1500);
-      expect(p.last().text).toContain(step);
-    }
+    await rateThroughAFailure(() => h.fake.dropNext("editMessageText"), 2900, 1500);
   });
 });
