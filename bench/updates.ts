@@ -197,6 +197,8 @@ function stepLabel(step: Step, before: Step | undefined): string {
 class SimUser {
   readonly steps: Step[] = [];
   misses = 0;
+  /** What the bot had last said when an expected button was not there (the text's start), for the report. */
+  readonly missedAt: string[] = [];
   constructor(
     readonly user: User,
     readonly chat: Chat.PrivateChat,
@@ -233,6 +235,7 @@ class SimUser {
       return true;
     }
     this.misses++;
+    this.missedAt.push(`${this.steps.at(-1) ? stepLabel(this.steps.at(-1)!, this.steps.at(-2)) : "start"} → «${(this.botMessages().at(-1)?.text ?? "nothing").slice(0, 60).replace(/\s+/g, " ")}»`);
     return false;
   }
   replyKeyboard(): string[] {
@@ -264,7 +267,9 @@ async function scenario(u: SimUser): Promise<void> {
   for (let i = 0; i < 25; i++) {
     const values = u.lastButtons().filter((d) => d.startsWith("r:")).map((d) => d.split(":")[2]!);
     if (values.length === 0) break;
+    // Every score "not applicable": nothing to send (the summary offers only change and cancel), so they cancel.
     const want = values.includes("send") ? ["send"]
+      : values.includes("change") ? ["cancel"]
       : values.includes("5") ? ["1", "2", "3", "4", "5", "5", "na"]
       : values.includes("dont_know") ? ["yes", "no", "dont_know"]
       : values.includes("skip") ? ["skip"]
@@ -468,6 +473,11 @@ try {
   const misses = flatUsers.reduce((n, u) => n + u.misses, 0);
   mix = `flat-out mix: ${flatUsers.reduce((n, u) => n + u.steps.length, 0)} updates (${flatUsers.reduce((n, u) => n + u.steps.filter((s) => s.kind === "press").length, 0)} button presses); over both phases ${onboarded[0]!.n} onboarded, ${ratings[0]!.n} ratings, ${complaints[0]!.n} complaints; ${misses} expected buttons missing`;
   say(`  ${mix}`);
+  if (misses) {
+    const where = new Map<string, number>();
+    for (const m of flatUsers.flatMap((u) => u.missedAt)) where.set(m, (where.get(m) ?? 0) + 1);
+    say(`  buttons missing after: ${[...where].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([m, n]) => `${n}× ${m}`).join("; ")}`);
+  }
 
   // The echo bot, the same steps.
   const echoFake = new FakeTelegram();
