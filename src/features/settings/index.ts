@@ -12,6 +12,7 @@ import type { Feature } from "../../bot/feature.js";
 import type { Database } from "../../db/client.js";
 import { translator, type Language, type Translate } from "../../i18n.js";
 import { placeName } from "../areas/names.js";
+import { findAreaWithPath } from "../areas/areas.js";
 import { pickCommune } from "../areas/picker.js";
 import { communeOfPerson, setCommuneOfPerson } from "../areas/residence.js";
 import { languageKeyboard } from "../onboarding/flow.js";
@@ -38,9 +39,10 @@ export interface SettingsOptions {
 }
 
 async function loadView(db: Database, userId: number, lang: Language, t: Translate): Promise<SettingsView | undefined> {
+  // Read afresh (the screen follows a change just saved); the commune comes from the same row.
   const person = await findPerson(db, userId);
   if (!person) return undefined;
-  const commune = await communeOfPerson(db, userId);
+  const commune = person.communeCode ? await findAreaWithPath(db, person.communeCode) : undefined;
   return {
     language: lang,
     place: commune ? placeName(commune, lang) : undefined,
