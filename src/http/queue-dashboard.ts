@@ -15,20 +15,18 @@ import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
 import type { Queue } from "bullmq";
 import express from "express";
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { sameSecret } from "../secrets.js";
 import type { Route } from "./server.js";
 
 export const QUEUE_DASHBOARD_PATH = "/admin/queues";
 export const ADMIN_HTTP_USER = "admin";
 
-/** Compares "user:password" in constant time (both sides hashed first, so lengths never differ). */
+/** Compares "user:password" in constant time. */
 export function basicAuthMatches(header: string | undefined, user: string, password: string): boolean {
   const match = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(header?.trim() ?? "");
   const given = match ? Buffer.from(match[1]!, "base64").toString("utf8") : "";
-  const digest = (value: string) => createHash("sha256").update(value).digest();
-  const same = timingSafeEqual(digest(given), digest(`${user}:${password}`));
-  return same && match !== null;
+  return sameSecret(given, `${user}:${password}`) && match !== null;
 }
 
 export function queueDashboardRoutes(queues: Queue[], password: string): Route[] {

@@ -9,19 +9,13 @@
  * that day. Counting stays open COUNTING_GRACE_DAYS longer, for tallies kept
  * on paper and entered afterwards.
  */
-import { timingSafeEqual } from "node:crypto";
 import { and, desc, eq, isNotNull, sql } from "drizzle-orm";
 import type { Database, DatabaseOrTransaction } from "../../db/client.js";
 import { forumCheckins, users, type Forum } from "../../db/schema/index.js";
 import { wallClock } from "../../i18n.js";
+import { sameSecret } from "../../secrets.js";
 import { getForum } from "./forums.js";
 import { fromWallClock } from "./time.js";
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 export const CHECKIN_OPENS_BEFORE_MS = 2 * 3_600_000;
 export const COUNTING_GRACE_DAYS = 2;
@@ -53,8 +47,10 @@ export type CheckinResult =
   | { ok: true; forum: Forum; already: boolean }
   | { ok: false; reason: "missing" | "cancelled" | "too_early" | "closed"; forum?: Forum; window?: CheckinWindow };
 
-/** The person is present: once per forum, however often they open the link. */
-/** Checks a person in by the forum's link: its id and its code (a wrong code is as good as no forum). */
+/**
+ * The person is present: once per forum, however often they open the link. The link gives the
+ * forum's id and its code; a wrong code is as good as no forum.
+ */
 export async function checkIn(db: Database, link: { forumId: number; code: string }, userId: number, timeZone: string, now = new Date()): Promise<CheckinResult> {
   const { forumId } = link;
   const open = await openForCounting(db, forumId, timeZone, now, { checkinCode: link.code });
