@@ -25,34 +25,3 @@ export function createRedis(url: string, options: RedisOptions = {}, onError: (e
   });
   return redis;
 }
-
-/** Key/value storage in Redis for grammY sessions and conversation state, JSON-encoded. */
-export interface KeyValueStore<T> {
-  read(key: string): Promise<T | undefined>;
-  write(key: string, value: T): Promise<void>;
-  delete(key: string): Promise<void>;
-  /** The Redis key a value is kept under (for a caller that reads it with other keys, in a script). */
-  redisKey(key: string): string;
-  /** A value as Redis returned it, decoded (null: there was none). */
-  decode(raw: string | null): T | undefined;
-}
-
-export function redisStore<T>(redis: Redis, namespace: string, ttlSeconds?: number): KeyValueStore<T> {
-  const redisKey = (key: string) => `${namespace}:${key}`;
-  const decode = (raw: string | null) => (raw === null ? undefined : (JSON.parse(raw) as T));
-  return {
-    redisKey,
-    decode,
-    async read(key) {
-      return decode(await redis.get(redisKey(key)));
-    },
-    async write(key, value) {
-      const raw = JSON.stringify(value);
-      if (ttlSeconds) await redis.set(redisKey(key), raw, "EX", ttlSeconds);
-      else await redis.set(redisKey(key), raw);
-    },
-    async delete(key) {
-      await redis.del(redisKey(key));
-    },
-  };
-}

@@ -14,15 +14,13 @@ import type { User } from "../db/schema/index.js";
 import { translator, type Language } from "../i18n.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../http/metrics.js";
-import { redisStore } from "../redis.js";
 import type { MatiContext, MatiConversationContext } from "./context.js";
 import type { Feature } from "./feature.js";
 import { slimConversationState } from "./conversation-state.js";
 import { reportUnreachable } from "./telegram-reach.js";
 import { markLiveAnswers, skipReplayedWaits } from "./telegram-http.js";
-import { takeStateReadAtGate, updateGate } from "./update-gate.js";
+import { chatStateOf, setChatState, updateGate } from "./update-gate.js";
 import { AnsweredCallbacks, errorBoundary, floodGuard, loadPersonAndLanguage, slowDownNotice, UpdatesInFlight } from "./middleware.js";
-import { isTransientFailure } from "./transient.js";
 
 /** Bump when any conversation changes shape: old saved states are then dropped instead of replayed. */
 export const CONVERSATION_STATE_VERSION = 2;
@@ -66,23 +64,18 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
   // Per-chat ordering within this process (the conversation state is per chat)…
   bot.use(sequentialize((ctx) => ctx.chatId?.toString()));
   // …and across instances (several bots behind one webhook URL), each update once, flood counted,
-  // the conversation in progress read in the same round trip.
-  const store = redisStore<unknown>(redis, `${prefix}:conversation`, 7 * 86_400);
+  // the conversation in progress read in the same round trip, and saved with the update's "done".
   const conversationRedisKey = (ctx: MatiContext) => {
     const key = conversationKey(ctx);
-    return key === undefined ? undefined : store.redisKey(key);
+    return key === undefined ? undefined : `${prefix}:conversation:${key}`;
   };
-  bot.use(updateGate(redis, prefix, log, { floodWindowSeconds: 60, stateKey: conversationRedisKey }));
+  bot.use(updateGate(redis, prefix, log, { floodWindowSeconds: 60, stateKey: conversationRedisKey, stateTtlSeconds: 7 * 86_400 }));
   // Log lines name people by a hash keyed with a secret the process already holds.
   bot.use(errorBoundary(log, answered, { logKey: `mati-log:${config.BOT_TOKEN}`, observer: deps.metrics }));
   // Before the person is loaded: a flood never reaches Postgres.
   bot.use(floodGuard(config.FLOOD_LIMIT_PER_MINUTE, slowDownNotice(db)));
   bot.use(loadPersonAndLanguage(db, config, deps.groupLanguage ?? (async () => undefined)));
 
-  // An update that fails for a transient reason will be handled again: the
-  // conversation must then find the state it had before this attempt, so the
-  // attempt's state (in which the failed conversation has ended) is not saved.
-  const toHandleAgain = new WeakSet<MatiContext>();
   bot.use(
     conversations<MatiContext, MatiConversationContext>({
       // Started on enter; abandoned when left by /cancel or halt (onExit is not
@@ -94,24 +87,17 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
         version: CONVERSATION_STATE_VERSION,
         // A private chat has one conversation, keyed by the chat id as the chat lock is; in a
         // group each member has their own (a council administrator recording a commitment),
-        // so others' messages pass by. A transient failure leaves the state as it was, so
-        // the update handled again resumes from the same step. The bot's own messages are
+        // so others' messages pass by. The gate read the state and saves it on the way out,
+        // only if the update counts as handled: an update that fails for a transient reason
+        // and is handled again resumes from the same step. The bot's own messages are
         // saved slimmed (conversation-state.ts).
         adapter: {
           read: (ctx) => {
-            const key = conversationKey(ctx);
-            if (key === undefined) return undefined;
-            const atGate = takeStateReadAtGate(ctx);
-            return (atGate === undefined ? store.read(key) : store.decode(atGate)) as never;
+            const raw = chatStateOf(ctx);
+            return (typeof raw === "string" ? JSON.parse(raw) : undefined) as never;
           },
-          write: async (ctx, state) => {
-            const key = conversationKey(ctx);
-            if (key !== undefined && !toHandleAgain.has(ctx)) await store.write(key, slimConversationState(state));
-          },
-          delete: async (ctx) => {
-            const key = conversationKey(ctx);
-            if (key !== undefined && !toHandleAgain.has(ctx)) await store.delete(key);
-          },
+          write: (ctx, state) => void setChatState(ctx, JSON.stringify(slimConversationState(state))),
+          delete: (ctx) => void setChatState(ctx, null),
         },
       },
       // Conversations run without the outer middleware: re-install what they
@@ -138,15 +124,6 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
       ],
     }),
   );
-
-  bot.use(async (ctx, next) => {
-    try {
-      await next();
-    } catch (err) {
-      if (isTransientFailure(err)) toHandleAgain.add(ctx);
-      throw err;
-    }
-  });
 
   // /cancel must come after conversations() and before createConversation(),
   // or an active conversation swallows it.

@@ -15,8 +15,10 @@
  *         the flood counter    updates per person in the current window, read by floodGuard
  *         the chat's state     read with the lock held (the conversation in progress, see
  *                              `stateKey`), so the conversations plugin need not ask again
- *   out   the claim becomes "done" for a day, or is released if the update is to be handled
- *         again (a transient failure, see transient.ts); the lock is released
+ *   out   the chat's state as the update left it is saved, and the claim becomes "done" for
+ *         a day; or, if the update is to be handled again (a transient failure, see
+ *         transient.ts), the claim is released and the state left as it was, so the next
+ *         attempt starts from the same step; the lock is released
  *
  * Lock and claim are leases: SET NX PX with a token of our own, renewed while
  * the update runs, released by compare-and-delete, so a lease that ran out and
@@ -64,13 +66,24 @@ end
 local state = false
 if ARGV[7] == "1" then state = redis.call("get", KEYS[4]) end
 return {"ok", count, state}`;
-/** KEYS: lock, claim. ARGV: token, "done" or "release", done ms. Only what is still ours is touched. */
+/**
+ * KEYS: lock, claim, state. ARGV: token, "done" or "release", done ms, "keep", "set" or "delete" the
+ * state, its value, its lifetime s. Only what is still ours is touched: the state is saved with
+ * "done" and only while the chat's lock is ours. Returns 0 when a state was to be saved and was not.
+ */
 const END = `
+local locked = redis.call("get", KEYS[1]) == ARGV[1]
+local saved = 1
+if ARGV[2] == "done" and ARGV[4] ~= "keep" then
+  if not locked then saved = 0
+  elseif ARGV[4] == "set" then redis.call("set", KEYS[3], ARGV[5], "EX", ARGV[6])
+  else redis.call("del", KEYS[3]) end
+end
 if redis.call("get", KEYS[2]) == ARGV[1] then
   if ARGV[2] == "done" then redis.call("set", KEYS[2], "done", "PX", ARGV[3]) else redis.call("del", KEYS[2]) end
 end
-if redis.call("get", KEYS[1]) == ARGV[1] then redis.call("del", KEYS[1]) end
-return 1`;
+if locked then redis.call("del", KEYS[1]) end
+return saved`;
 /** KEYS: lock, claim. ARGV: token, lock ms, claim ms. */
 const RENEW = `
 if redis.call("get", KEYS[1]) == ARGV[1] then redis.call("pexpire", KEYS[1], ARGV[2]) end
@@ -80,7 +93,7 @@ return 1`;
 declare module "ioredis" {
   interface RedisCommander<Context> {
     matiUpdateBegin(lock: string, claim: string, flood: string, state: string, ...args: (string | number)[]): Result<[string, number?, (string | null)?], Context>;
-    matiUpdateEnd(lock: string, claim: string, token: string, outcome: "done" | "release", doneMs: number): Result<number, Context>;
+    matiUpdateEnd(lock: string, claim: string, state: string, ...args: (string | number)[]): Result<number, Context>;
     matiUpdateRenew(lock: string, claim: string, token: string, lockMs: number, claimMs: number): Result<number, Context>;
   }
 }
@@ -91,13 +104,26 @@ export function recentUpdatesFrom(ctx: MatiContext): number | undefined {
   return floodCounts.get(ctx);
 }
 
-/** The state key's value as the gate read it (null: no such key); undefined when not read, or taken already. */
-const statesRead = new WeakMap<MatiContext, string | null>();
-export function takeStateReadAtGate(ctx: MatiContext): string | null | undefined {
-  const state = statesRead.get(ctx);
-  // Once: a second read in the same update (after a write) must see Redis, not this.
-  statesRead.delete(ctx);
-  return state;
+/** The chat's state during an update: as read at the gate, or as the update last set it; and whether it did. */
+const chatStates = new WeakMap<MatiContext, { raw: string | null; changed: boolean }>();
+
+/** The chat's state as this update sees it (null: none); undefined when the update has no state key. */
+export function chatStateOf(ctx: MatiContext): string | null | undefined {
+  return chatStates.get(ctx)?.raw;
+}
+
+/**
+ * Sets the chat's state (null: deletes it) for the gate to save on the way
+ * out, with the update's "done", in the same script: a state is saved
+ * exactly when its update counts as handled. False when the update has no
+ * state key (no chat): nothing is kept.
+ */
+export function setChatState(ctx: MatiContext, raw: string | null): boolean {
+  const state = chatStates.get(ctx);
+  if (!state) return false;
+  state.raw = raw;
+  state.changed = true;
+  return true;
 }
 
 export interface UpdateGateOptions {
@@ -105,17 +131,20 @@ export interface UpdateGateOptions {
   lockTtlMs?: number;
   lockWaitMs?: number;
   claimTtlMs?: number;
-  /** The Redis key of the chat's state to read with the lock held (takeStateReadAtGate), if it has one. */
+  /** The Redis key of the chat's state, read with the lock held and saved on the way out (chatStateOf, setChatState), if it has one. */
   stateKey?: (ctx: MatiContext) => string | undefined;
+  /** How long a saved state lives without being touched (default a week). */
+  stateTtlSeconds?: number;
 }
 
 export function updateGate(redis: Redis, prefix: string, log: Logger, options: UpdateGateOptions): Middleware<MatiContext> {
   const lockMs = options.lockTtlMs ?? CHAT_LOCK_TTL_MS;
   const waitMs = options.lockWaitMs ?? CHAT_LOCK_WAIT_MS;
   const claimMs = options.claimTtlMs ?? UPDATE_CLAIM_TTL_MS;
+  const stateTtl = options.stateTtlSeconds ?? 7 * 86_400;
   // Scripts are sent once and then called by their SHA (EVALSHA).
   redis.defineCommand("matiUpdateBegin", { numberOfKeys: 4, lua: BEGIN });
-  redis.defineCommand("matiUpdateEnd", { numberOfKeys: 2, lua: END });
+  redis.defineCommand("matiUpdateEnd", { numberOfKeys: 3, lua: END });
   redis.defineCommand("matiUpdateRenew", { numberOfKeys: 2, lua: RENEW });
   return async (ctx, next) => {
     const chatId = ctx.chatId;
@@ -127,7 +156,8 @@ export function updateGate(redis: Redis, prefix: string, log: Logger, options: U
     const state = options.stateKey?.(ctx);
     const token = randomBytes(9).toString("base64url");
     const args = [token, lockMs, claimMs, options.floodWindowSeconds, chatId === undefined ? "0" : "1", sender === undefined ? "0" : "1", state === undefined ? "0" : "1"];
-    const keys = [lock, claim, flood, state ?? `${prefix}:state:none`] as const;
+    const stateKey = state ?? `${prefix}:state:none`;
+    const keys = [lock, claim, flood, stateKey] as const;
 
     // The chat's lock is normally free; held by another instance, wait for it with a growing pause.
     const deadline = Date.now() + waitMs;
@@ -145,7 +175,7 @@ export function updateGate(redis: Redis, prefix: string, log: Logger, options: U
       throw new RetryLater(`update ${ctx.update.update_id} is being handled by another attempt`);
     }
     if (sender !== undefined) floodCounts.set(ctx, answer[1]!);
-    if (state !== undefined) statesRead.set(ctx, answer[2] ?? null);
+    if (state !== undefined) chatStates.set(ctx, { raw: answer[2] ?? null, changed: false });
 
     const renewal = setInterval(() => {
       redis.matiUpdateRenew(lock, claim, token, lockMs, claimMs).catch(() => {});
@@ -157,8 +187,17 @@ export function updateGate(redis: Redis, prefix: string, log: Logger, options: U
       outcome = "done";
     } finally {
       clearInterval(renewal);
-      // Redis gone: the lock and claim run out by themselves (a lost "done" only risks a redelivery).
-      await redis.matiUpdateEnd(lock, claim, token, outcome, DONE_TTL_MS).catch(() => {});
+      const changed = outcome === "done" ? chatStates.get(ctx) : undefined;
+      const save = !changed?.changed ? ["keep", ""] : changed.raw === null ? ["delete", ""] : ["set", changed.raw];
+      try {
+        const saved = await redis.matiUpdateEnd(lock, claim, stateKey, token, outcome, DONE_TTL_MS, save[0]!, save[1]!, stateTtl);
+        if (!saved) log.warn({ update_id: ctx.update.update_id }, "chat state not saved: the chat's lock ran out while the update was handled");
+      } catch (err) {
+        // Redis gone: the lock and claim run out by themselves, and a lost "done" only risks a
+        // redelivery. A lost state would put the conversation a step behind what the person saw:
+        // the update is then handled again, from the state it found.
+        if (save[0] !== "keep") throw err;
+      }
     }
   };
 }

@@ -3,16 +3,19 @@
  * tests (instances, webhook, polling, flood guard) do not reach: a holder that
  * died, a lock held too long, an attempt that failed and is tried again, a
  * lock that ran out and was taken by someone else, a slow update outliving
- * its leases' lifetime, and what the flood counter keeps.
+ * its leases' lifetime, the chat's state read on the way in and saved on the
+ * way out, and what the flood counter keeps.
  */
 import { Bot } from "grammy";
 import type { Update } from "grammy/types";
 import { describe, expect, it } from "vitest";
 import type { MatiContext } from "../../src/bot/context.js";
-import { RetryLater } from "../../src/bot/transient.js";
-import { recentUpdatesFrom, takeStateReadAtGate, updateGate, type UpdateGateOptions } from "../../src/bot/update-gate.js";
+import { isTransientFailure, RetryLater } from "../../src/bot/transient.js";
+import { chatStateOf, recentUpdatesFrom, setChatState, updateGate, type UpdateGateOptions } from "../../src/bot/update-gate.js";
 import { createLogger } from "../../src/log.js";
+import { createRedis } from "../../src/redis.js";
 import { useTestEnvironment } from "../support/env.js";
+import { redisUrl } from "../support/urls.js";
 import { testBotInfo, TEST_TOKEN } from "../support/fake-telegram.js";
 
 const env = useTestEnvironment();
@@ -95,19 +98,92 @@ describe("the update gate", () => {
     expect(twinWaited).toBe(false);
   });
 
-  it("reads the chat's state in the same call, once per update (null when there is none)", async () => {
+  it("reads the chat's state on the way in (null when there is none) and saves what the update set on the way out", async () => {
     const seen: (string | null | undefined)[] = [];
     const stateKey = (ctx: MatiContext) => `${env.redisPrefix}:conversation:${ctx.chatId}`;
     const bot = instance(
       async (ctx) => {
-        seen.push(takeStateReadAtGate(ctx), takeStateReadAtGate(ctx));
+        seen.push(chatStateOf(ctx));
+        if (ctx.chatId === 7006) expect(setChatState(ctx, '{"step":4}')).toBe(true);
+        if (ctx.chatId === 7008) setChatState(ctx, null);
+        // Within the update, what it set; in Redis, still what was there until the update is done.
+        seen.push(chatStateOf(ctx));
+        if (ctx.chatId === 7006) expect(await env.redis.get(`${env.redisPrefix}:conversation:7006`)).toBe('{"step":3}');
+      },
+      { stateKey, stateTtlSeconds: 600 },
+    );
+    await env.redis.set(`${env.redisPrefix}:conversation:7006`, '{"step":3}');
+    await env.redis.set(`${env.redisPrefix}:conversation:7008`, '{"step":9}');
+    await bot.handleUpdate(message(7006));
+    await bot.handleUpdate(message(7007));
+    await bot.handleUpdate(message(7008));
+    expect(seen).toEqual(['{"step":3}', '{"step":4}', null, null, '{"step":9}', null]);
+    expect(await env.redis.get(`${env.redisPrefix}:conversation:7006`)).toBe('{"step":4}');
+    const ttl = await env.redis.ttl(`${env.redisPrefix}:conversation:7006`);
+    expect(ttl).toBeGreaterThan(590);
+    expect(ttl).toBeLessThanOrEqual(600);
+    expect(await env.redis.exists(`${env.redisPrefix}:conversation:7007`, `${env.redisPrefix}:conversation:7008`)).toBe(0);
+  });
+
+  it("keeps the state as it was when the update is to be handled again, and saves the next attempt's", async () => {
+    const stateKey = (ctx: MatiContext) => `${env.redisPrefix}:conversation:${ctx.chatId}`;
+    let attempts = 0;
+    const bot = instance(
+      async (ctx) => {
+        setChatState(ctx, `{"attempt":${++attempts}}`);
+        if (attempts === 1) throw new RetryLater("Postgres is restarting");
       },
       { stateKey },
     );
-    await env.redis.set(`${env.redisPrefix}:conversation:7006`, '{"step":3}');
-    await bot.handleUpdate(message(7006));
-    await bot.handleUpdate(message(7007));
-    expect(seen).toEqual(['{"step":3}', undefined, null, undefined]);
+    await env.redis.set(`${env.redisPrefix}:conversation:7009`, '{"attempt":0}');
+    const update = message(7009);
+    await expect(bot.handleUpdate(update)).rejects.toThrow();
+    expect(await env.redis.get(`${env.redisPrefix}:conversation:7009`)).toBe('{"attempt":0}');
+    await bot.handleUpdate(update);
+    expect(await env.redis.get(`${env.redisPrefix}:conversation:7009`)).toBe('{"attempt":2}');
+  });
+
+  it("does not save a state over another holder's once its own lock ran out", async () => {
+    const stateKey = (ctx: MatiContext) => `${env.redisPrefix}:conversation:${ctx.chatId}`;
+    const bot = instance(
+      async (ctx) => {
+        setChatState(ctx, '{"from":"a stalled instance"}');
+        // Stalled past the lock's life (no renewal got through), and another instance took the chat.
+        await env.redis.set(lockKey(7010), "another-instance", "PX", 5_000);
+        await env.redis.set(`${env.redisPrefix}:conversation:7010`, '{"from":"the other instance"}');
+      },
+      { stateKey },
+    );
+    await bot.handleUpdate(message(7010));
+    expect(await env.redis.get(`${env.redisPrefix}:conversation:7010`)).toBe('{"from":"the other instance"}');
+    expect(await env.redis.get(lockKey(7010))).toBe("another-instance");
+  });
+
+  it("fails the update (to be handled again) when Redis goes away before its state is saved, not when it had none to save", async () => {
+    const stateKey = (ctx: MatiContext) => `${env.redisPrefix}:conversation:${ctx.chatId}`;
+    for (const sets of [true, false]) {
+      // A connection of its own that the handler cuts, as a Redis restart would, before the way out.
+      const redis = createRedis(redisUrl(), { maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const bot = new Bot<MatiContext>(TEST_TOKEN, { botInfo: testBotInfo });
+      bot.use(updateGate(redis, env.redisPrefix, log, { floodWindowSeconds: 60, stateKey }));
+      bot.use(async (ctx) => {
+        if (sets) setChatState(ctx, '{"step":2}');
+        redis.disconnect();
+      });
+      const outcome = await bot.handleUpdate(message(sets ? 7012 : 7013)).then(
+        () => "handled",
+        (err: unknown) => (isTransientFailure(err) ? "to be handled again" : err),
+      );
+      expect(outcome).toBe(sets ? "to be handled again" : "handled");
+    }
+    expect(await env.redis.exists(`${env.redisPrefix}:conversation:7012`)).toBe(0);
+  });
+
+  it("has no state to set for an update without a state key", async () => {
+    const results: boolean[] = [];
+    const bot = instance(async (ctx) => void results.push(setChatState(ctx, "{}")), { stateKey: () => undefined });
+    await bot.handleUpdate(message(7011));
+    expect(results).toEqual([false]);
   });
 
   it("counts each sender's updates across chats under a key that does not name them", async () => {
