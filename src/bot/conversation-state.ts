@@ -15,7 +15,9 @@
  * keep those fields and drop the rest; what people sent (their text, photo,
  * voice, location) is kept whole. The same rating saves about 10 KB.
  */
+import { getTableColumns } from "drizzle-orm";
 import type { Message, Update } from "grammy/types";
+import { users, type User } from "../db/schema/index.js";
 
 /** Fields of a bot message that conversation code reads after a replay; the rest is dropped from the saved state. */
 const KEPT_FIELDS = ["message_id", "date", "chat", "message_thread_id", "is_topic_message", "business_connection_id"] as const;
@@ -81,4 +83,17 @@ export function slimConversationState<T>(saved: T): T {
         });
   }
   return { ...saved, state } as T;
+}
+
+/** The users columns that hold a date (consented, onboarded, created, updated), from the schema. */
+const userDateFields = Object.entries(getTableColumns(users))
+  .filter(([, column]) => column.dataType === "date")
+  .map(([field]) => field as keyof User);
+
+/** The saved state is JSON, which turns dates into strings: give them back their type. */
+export function reviveUser(user: User | undefined): User | undefined {
+  if (!user) return undefined;
+  const revived: Record<string, unknown> = { ...user };
+  for (const field of userDateFields) if (typeof revived[field] === "string") revived[field] = new Date(revived[field]);
+  return revived as unknown as User;
 }

@@ -10,13 +10,12 @@ import type { UserFromGetMe } from "grammy/types";
 import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
-import type { User } from "../db/schema/index.js";
 import { translator, type Language } from "../i18n.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../http/metrics.js";
 import type { MatiContext, MatiConversationContext } from "./context.js";
 import type { Feature } from "./feature.js";
-import { slimConversationState } from "./conversation-state.js";
+import { reviveUser, slimConversationState } from "./conversation-state.js";
 import { reportUnreachable } from "./telegram-reach.js";
 import { markLiveAnswers, skipReplayedWaits } from "./telegram-http.js";
 import { chatStateOf, setChatState, updateGate } from "./update-gate.js";
@@ -171,15 +170,9 @@ function countingCompletion(
   };
 }
 
-/** JSON round trips turn dates into strings; give them back their type. */
 /** Where a chat's conversation state is kept: the chat, or in a group the member within it. */
 function conversationKey(ctx: MatiContext): string | undefined {
   if (ctx.chatId === undefined) return undefined;
   const group = ctx.chat?.type === "group" || ctx.chat?.type === "supergroup";
   return group ? `${ctx.chatId}/${ctx.from?.id ?? 0}` : String(ctx.chatId);
-}
-
-function reviveUser(user: User | undefined): User | undefined {
-  if (!user) return undefined;
-  return { ...user, createdAt: new Date(user.createdAt), updatedAt: new Date(user.updatedAt) };
 }
