@@ -68,7 +68,7 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
     const key = conversationKey(ctx);
     return key === undefined ? undefined : `${prefix}:conversation:${key}`;
   };
-  bot.use(updateGate(redis, prefix, log, { floodWindowSeconds: 60, stateKey: conversationRedisKey, stateTtlSeconds: 7 * 86_400 }));
+  bot.use(updateGate(redis, prefix, log, { floodWindowSeconds: 60, stateKey: conversationRedisKey }));
   // Log lines name people by a hash keyed with a secret the process already holds.
   bot.use(errorBoundary(log, answered, { logKey: `mati-log:${config.BOT_TOKEN}`, observer: deps.metrics }));
   // Before the person is loaded: a flood never reaches Postgres.

@@ -133,7 +133,7 @@ export interface UpdateGateOptions {
   claimTtlMs?: number;
   /** The Redis key of the chat's state, read with the lock held and saved on the way out (chatStateOf, setChatState), if it has one. */
   stateKey?: (ctx: MatiContext) => string | undefined;
-  /** How long a saved state lives without being touched (default a week). */
+  /** How long a saved state lives without being touched (default a week: a conversation left that long is dropped). */
   stateTtlSeconds?: number;
 }
 
