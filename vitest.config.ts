@@ -10,12 +10,11 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Each file gets its own database and Redis prefix, so files run in parallel. Most of a
     // test's time is spent waiting (on Postgres, Redis, the fake Bot API, timers), so more
-    // files run at once than there are cores (the default would be one worker on 2 cores).
+    // files run at once than there are cores (the default would be one worker on 2 cores); not
+    // more than three, or queued work under test (notifications, retries) runs late enough on a
+    // 2-core machine to outlast the tests' patience. Each file in a fresh process: clients and
+    // timers a file leaves behind cannot reach the next one.
     pool: "forks",
-    maxWorkers: 4,
-    // A worker keeps its loaded modules from one file to the next: importing grammY, drizzle
-    // and the app again for each of ~70 files was half the suite's CPU. Nothing a file can
-    // change is shared: state is per database, Redis prefix or bot, which are per file.
-    isolate: false,
+    maxWorkers: 3,
   },
 });

@@ -11,7 +11,5 @@ export default defineConfig({
     hookTimeout: 60_000,
     // These tests mostly wait (restarts, stale rows, redeliveries): run the files side by side even on 2 cores.
     maxWorkers: 4,
-    // Few files, each starting processes of its own: a fresh worker for each costs little.
-    isolate: true,
   },
 });
