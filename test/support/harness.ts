@@ -12,6 +12,7 @@
 import type { Chat, Message, Update, User } from "grammy/types";
 import { afterAll, beforeAll } from "vitest";
 import { createApp, type App } from "../../src/app.js";
+import type { Database } from "../../src/db/client.js";
 import { seedSmallGazetteer } from "./areas.js";
 import type { Logger } from "../../src/log.js";
 import type { TestEnvironment } from "./env.js";
@@ -54,7 +55,7 @@ export async function createHarness(env: TestEnvironment, overrides: Record<stri
       return new Person(fake, deliver, user, fake.addPrivateChat(user));
     },
     adopt: (person) => new Person(fake, deliver, person.user, person.chat),
-    group: (title) => new TestGroup(fake, deliver, fake.addGroup(title)),
+    group: (title) => new TestGroup(fake, deliver, fake.addGroup(title), env.db),
     startWorkers: () => app.startWorkers(),
     close: () => app.stop(),
   };
@@ -191,6 +192,8 @@ export class TestGroup {
     readonly fake: FakeTelegram,
     private readonly deliver: Deliver,
     readonly chat: Chat.SupergroupChat,
+    /** The bot's database, for helpers that wait until the bot has recorded what it posted here. */
+    readonly db?: Database,
   ) {}
 
   get id(): number {

@@ -101,12 +101,22 @@ export function promptIn(group: TestGroup, reference: string): SeenMessage {
 export const QUEUED_MS = 30_000;
 
 /**
- * Waits for the council's message; with `citizen`, also for the citizen's
- * "it has reached the council" notice, so that later `last()` checks on the
- * citizen's chat are not overtaken by it.
+ * Waits for the council's message, and until the bot has recorded it as the
+ * complaint's message in that group (the worker posts first and records
+ * after: a button pressed in between is refused as another council's, which
+ * a person, slower than a test, never meets). With `citizen`, also for the
+ * citizen's "it has reached the council" notice, so that later `last()`
+ * checks on the citizen's chat are not overtaken by it.
  */
 export async function delivered(group: TestGroup, reference: string, citizen?: Person): Promise<SeenMessage> {
   const message = await eventually(() => councilMessageIn(group, reference), QUEUED_MS);
+  if (group.db) {
+    const db = group.db;
+    await eventually(async () => {
+      const [row] = await db.select({ chat: complaints.groupChatId, message: complaints.groupMessageId }).from(complaints).where(eq(complaints.reference, reference));
+      expect(row).toEqual({ chat: group.id, message: message.message_id });
+    }, QUEUED_MS);
+  }
   if (citizen) await eventually(() => expect(citizen.messages().some((m) => m.text.startsWith("📬") && m.text.includes(reference))).toBe(true), QUEUED_MS);
   return message;
 }
