@@ -153,11 +153,11 @@ export function updateGate(redis: Redis, prefix: string, log: Logger, options: U
     const claim = `${prefix}:update:${ctx.update.update_id}`;
     // A hash, not the Telegram id: Redis then holds nothing that names the person (/forget).
     const flood = sender === undefined ? `${prefix}:flood:none` : `${prefix}:flood:${createHash("sha256").update(String(sender)).digest("base64url").slice(0, 16)}`;
-    const state = options.stateKey?.(ctx);
+    const stateKey = options.stateKey?.(ctx);
     const token = randomBytes(9).toString("base64url");
-    const args = [token, lockMs, claimMs, options.floodWindowSeconds, chatId === undefined ? "0" : "1", sender === undefined ? "0" : "1", state === undefined ? "0" : "1"];
-    const stateKey = state ?? `${prefix}:state:none`;
-    const keys = [lock, claim, flood, stateKey] as const;
+    const args = [token, lockMs, claimMs, options.floodWindowSeconds, chatId === undefined ? "0" : "1", sender === undefined ? "0" : "1", stateKey === undefined ? "0" : "1"];
+    const stateKeyOrNone = stateKey ?? `${prefix}:state:none`;
+    const keys = [lock, claim, flood, stateKeyOrNone] as const;
 
     // The chat's lock is normally free; held by another instance, wait for it with a growing pause.
     const deadline = Date.now() + waitMs;
@@ -175,7 +175,7 @@ export function updateGate(redis: Redis, prefix: string, log: Logger, options: U
       throw new RetryLater(`update ${ctx.update.update_id} is being handled by another attempt`);
     }
     if (sender !== undefined) floodCounts.set(ctx, answer[1]!);
-    if (state !== undefined) chatStates.set(ctx, { raw: answer[2] ?? null, changed: false });
+    if (stateKey !== undefined) chatStates.set(ctx, { raw: answer[2] ?? null, changed: false });
 
     const renewal = setInterval(() => {
       redis.matiUpdateRenew(lock, claim, token, lockMs, claimMs).catch(() => {});
@@ -187,16 +187,17 @@ export function updateGate(redis: Redis, prefix: string, log: Logger, options: U
       outcome = "done";
     } finally {
       clearInterval(renewal);
-      const changed = outcome === "done" ? chatStates.get(ctx) : undefined;
-      const save = !changed?.changed ? ["keep", ""] : changed.raw === null ? ["delete", ""] : ["set", changed.raw];
+      // What to do with the chat's state: only a handled update's change is saved.
+      const left = outcome === "done" ? chatStates.get(ctx) : undefined;
+      const save = !left?.changed ? { op: "keep", raw: "" } : left.raw === null ? { op: "delete", raw: "" } : { op: "set", raw: left.raw };
       try {
-        const saved = await redis.matiUpdateEnd(lock, claim, stateKey, token, outcome, DONE_TTL_MS, save[0]!, save[1]!, stateTtl);
+        const saved = await redis.matiUpdateEnd(lock, claim, stateKeyOrNone, token, outcome, DONE_TTL_MS, save.op, save.raw, stateTtl);
         if (!saved) log.warn({ update_id: ctx.update.update_id }, "chat state not saved: the chat's lock ran out while the update was handled");
       } catch (err) {
         // Redis gone: the lock and claim run out by themselves, and a lost "done" only risks a
         // redelivery. A lost state would put the conversation a step behind what the person saw:
         // the update is then handled again, from the state it found.
-        if (save[0] !== "keep") throw err;
+        if (save.op !== "keep") throw err;
       }
     }
   };
