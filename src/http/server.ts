@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { withTimeout } from "../timeout.js";
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => unknown | Promise<unknown>;
 export interface Route {
@@ -22,21 +23,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   const payload = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(payload) });
   res.end(payload);
-}
-
-/** Resolves with the check's outcome, or fails after `ms`: a dead dependency must not hang /readyz. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export function healthRoutes(checks: ReadinessCheck[]): Route[] {

@@ -24,7 +24,13 @@ export function bullPrefix(redisPrefix: string): string {
 export function createQueues(connection: ConnectionOptions, redisPrefix: string): Queues {
   const prefix = bullPrefix(redisPrefix);
   return Object.fromEntries(
-    queueNames.map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions })]),
+    queueNames.map((name) => {
+      const queue = new Queue(name, { connection, prefix, defaultJobOptions });
+      // A queue passes on its connection's errors, and with no listener BullMQ prints each one
+      // to stderr. They are the connection's own, logged where it is made (createRedis).
+      queue.on("error", () => {});
+      return [name, queue];
+    }),
   ) as Queues;
 }
 

@@ -5,7 +5,9 @@
  * fails the job for good, other 4xx fail it, 5xx and network errors retry.
  */
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
+import type { Redis } from "ioredis";
 import type { Logger } from "../log.js";
+import { withTimeout } from "../timeout.js";
 import { bullPrefix, type QueueName } from "./queues.js";
 import { classifySendError } from "./telegram-errors.js";
 
@@ -71,8 +73,36 @@ export function startWorkers(options: WorkerOptions): Worker[] {
   return workers;
 }
 
+/** Closes workers: each stops taking jobs and waits for its jobs in flight. */
 export async function closeWorkers(workers: Worker[]): Promise<void> {
-  await Promise.all(workers.map((w) => w.close()));
+  await Promise.all(
+    workers.map(async (worker) => {
+      await untilBlockingClientHasSocket(worker);
+      await worker.close();
+    }),
+  );
+}
+
+/** Longer than one reconnect delay (createRedis caps them at 2 s), so a parked client is seen to try. */
+const PARKED_CLIENT_WAIT_MS = 5_000;
+
+/**
+ * Worker.close() interrupts the worker's blocking read by disconnecting its own Redis client
+ * and waiting for ioredis's "end". A client parked between two reconnect attempts (Redis just
+ * restarted, or down) has no socket: ioredis then cancels the retry and never says "end", so
+ * close() would never resolve (taskforcesh/bullmq#4656, still open for 5.x) and shutdown hangs.
+ * Waiting for the client's next attempt (at most one reconnect delay) gives it a socket to
+ * drop, and close() ends as it should. BullMQ keeps that connection internal, hence the cast.
+ */
+async function untilBlockingClientHasSocket(worker: Worker): Promise<void> {
+  const internals = worker as unknown as { blockingConnection?: { client: Promise<Redis> } };
+  if (!internals.blockingConnection) return;
+  // Past either bound close() is called anyway, and main.ts's shutdown deadline still holds.
+  const client = await withTimeout(internals.blockingConnection.client, PARKED_CLIENT_WAIT_MS, "worker's blocking client").catch(() => undefined);
+  if (client?.status !== "reconnecting") return;
+  // Not events.once: that gives up on the "error" a refused attempt emits.
+  const nextAttempt = new Promise((resolve) => client.once("connecting", resolve));
+  await withTimeout(nextAttempt, PARKED_CLIENT_WAIT_MS, "reconnect attempt").catch(() => undefined);
 }
 
 /**

@@ -41,6 +41,7 @@ export async function startPrivateRedis(options: { persistent?: boolean } = {}):
     url: `redis://127.0.0.1:${port}`,
     start,
     stop: async () => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return; // already stopped
       const exiting = new Promise((resolve) => child?.once("exit", resolve));
       child?.kill("SIGKILL");
       await exiting;
