@@ -97,11 +97,23 @@ const botScript = compiledForBench("bench/updates-bot.ts");
 class BotProcess {
   private readonly child: ChildProcess;
   private readonly waiting: ((message: { type: string } & Record<string, unknown>) => boolean)[] = [];
+  private stopping = false;
+  /**
+   * Fails if the bot exits before it is stopped (out of memory, say): every wait on it gives up,
+   * and the run ends with its database and Redis keys removed instead of waiting for ever.
+   */
+  readonly crashed: Promise<never>;
   constructor(mode: "mati" | "echo", apiRoot: string, dbName: string, onDone: (ids: number[], spans: number[], waits?: Waits[]) => void) {
     this.child = fork(botScript, [mode, apiRoot, dbName], {
       execArgv: [...(process.env.BENCH_EXPOSE_GC ? ["--expose-gc"] : []), ...nodeFlags(mode)],
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
+    this.crashed = new Promise<never>((_, reject) =>
+      this.child.once("exit", (code, signal) => {
+        if (!this.stopping) reject(new Error(`the ${mode} bot exited mid-run (${signal ?? `code ${code}`})`));
+      }),
+    );
+    this.crashed.catch(() => {}); // seen where it is raced; nothing else waits on it
     this.child.on("message", (message: { type: string; ids?: number[]; spans?: number[]; waits?: Waits[] }) => {
       if (message.type === "done") return onDone(message.ids!, message.spans!, message.waits);
       const i = this.waiting.findIndex((w) => w(message as never));
@@ -109,7 +121,7 @@ class BotProcess {
     });
   }
   private next<T>(type: string): Promise<T> {
-    return new Promise((resolve) => this.waiting.push((m) => (m.type === type ? (resolve(m as T), true) : false)));
+    return Promise.race([new Promise<T>((resolve) => this.waiting.push((m) => (m.type === type ? (resolve(m as T), true) : false))), this.crashed]);
   }
   ready = () => this.next<void>("ready");
   phase(profile?: string) {
@@ -121,6 +133,7 @@ class BotProcess {
     return answer;
   }
   async stop(): Promise<void> {
+    this.stopping = true;
     const exited = new Promise((r) => this.child.once("exit", r));
     this.child.send({ type: "stop" });
     await Promise.race([exited, sleep(15_000)]);
@@ -345,7 +358,7 @@ async function measure(bot: BotProcess, feed: Feed, work: () => Promise<void>, p
     say(`  … ${feed.delivered - before} updates after ${((performance.now() - started) / 1000).toFixed(0)} s, ${feed.inFlight} in flight${feed.delivered === last ? " (no progress)" : ""}`);
     last = feed.delivered;
   }, 10_000);
-  await work().finally(() => clearInterval(progress));
+  await Promise.race([work(), bot.crashed]).finally(() => clearInterval(progress));
   const seconds = (performance.now() - started) / 1000;
   const report = await bot.report(profile);
   if (report.profile) say(`  CPU profile: ${report.profile}`);
