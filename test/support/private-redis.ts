@@ -42,8 +42,8 @@ export async function startPrivateRedis(options: { persistent?: boolean } = {}):
     start,
     stop: async () => {
       if (!child || child.exitCode !== null || child.signalCode !== null) return; // already stopped
-      const exiting = new Promise((resolve) => child?.once("exit", resolve));
-      child?.kill("SIGKILL");
+      const exiting = new Promise((resolve) => child!.once("exit", resolve));
+      child.kill("SIGKILL");
       await exiting;
     },
   };
