@@ -1,5 +1,6 @@
 /** Who a person is to Mati: their users row, language, commune and role. */
 import { and, eq, isNotNull, ne, sql } from "drizzle-orm";
+import { batched } from "../../db/batched.js";
 import type { Database } from "../../db/client.js";
 import { users, type Language, type User, type UserRole } from "../../db/schema/index.js";
 
@@ -11,12 +12,13 @@ export interface TelegramPerson {
 
 /**
  * Finds or creates the person's row and keeps their name, username and
- * blocked flag current. The common case is one SELECT; writes happen only when
- * something changed. Admins listed in config are promoted on sight.
+ * blocked flag current. The common case is one SELECT, shared with the other
+ * updates of the moment (userByTelegramId); writes happen only when something
+ * changed. Admins listed in config are promoted on sight.
  */
 export async function ensureUser(db: Database, person: TelegramPerson, adminIds: readonly number[]): Promise<User> {
   const wantsAdmin = adminIds.includes(person.id);
-  const [existing] = await userByTelegramId(db).execute({ telegramId: person.id });
+  const existing = await userByTelegramId(db)(person.id);
   const username = person.username ?? null;
   if (!existing) {
     const [created] = await db
@@ -44,15 +46,32 @@ export async function languageOf(db: Database, telegramId: number): Promise<Lang
   return row?.language ?? undefined;
 }
 
-/** The query every update runs, built once per database (drizzle's query building is not free). */
-const prepared = new WeakMap<Database, ReturnType<typeof prepareUserByTelegramId>>();
-function prepareUserByTelegramId(db: Database) {
-  return db.select().from(users).where(eq(users.telegramId, sql.placeholder("telegramId"))).limit(1).prepare("user_by_telegram_id");
-}
-function userByTelegramId(db: Database) {
-  let query = prepared.get(db);
-  if (!query) prepared.set(db, (query = prepareUserByTelegramId(db)));
-  return query;
+/**
+ * The lookup every update makes, shared by the updates of the moment: at
+ * load, the people of all updates waiting behind the statement in flight are
+ * read by the next one (db/batched.ts), each update getting its own row as
+ * if it had asked alone. One prepared statement per database, built once
+ * (drizzle's query building is not free), one round trip for many updates
+ * (Postgres round trips cost the bot more CPU in socket writes than the
+ * query itself); at low load each update still asks at once, on its own.
+ */
+const lookups = new WeakMap<Database, (telegramId: number) => Promise<User | undefined>>();
+function userByTelegramId(db: Database): (telegramId: number) => Promise<User | undefined> {
+  let lookup = lookups.get(db);
+  if (!lookup) {
+    const query = db
+      .select()
+      .from(users)
+      .where(sql`${users.telegramId} = any(${sql.placeholder("telegramIds")}::bigint[])`)
+      .prepare("users_by_telegram_ids");
+    lookup = batched<number, User | undefined>(async (telegramIds) => {
+      const rows = await query.execute({ telegramIds: [...new Set(telegramIds)] });
+      const byId = new Map(rows.map((row) => [row.telegramId, row]));
+      return telegramIds.map((id) => byId.get(id));
+    });
+    lookups.set(db, lookup);
+  }
+  return lookup;
 }
 
 export async function setUserLanguage(db: Database, userId: number, language: Language): Promise<void> {
