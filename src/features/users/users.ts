@@ -51,9 +51,10 @@ export async function languageOf(db: Database, telegramId: number): Promise<Lang
  * load, the people of all updates waiting behind the statement in flight are
  * read by the next one (db/batched.ts), each update getting its own row as
  * if it had asked alone. One prepared statement per database, built once
- * (drizzle's query building is not free), one round trip for many updates
- * (Postgres round trips cost the bot more CPU in socket writes than the
- * query itself); at low load each update still asks at once, on its own.
+ * (drizzle's query building is not free). Why: Postgres is the part several
+ * bot instances share, and this is its most frequent statement; batched, a
+ * busy bot sends it about once per two updates instead of once per update
+ * (bench:updates). At low load each update still asks at once, on its own.
  */
 const lookups = new WeakMap<Database, (telegramId: number) => Promise<User | undefined>>();
 function userByTelegramId(db: Database): (telegramId: number) => Promise<User | undefined> {
