@@ -39,7 +39,7 @@ const allowedUpdates: AllowedUpdate[] = ["message", "edited_message", "callback_
 
 export async function createApp(config: Config, options: AppOptions = {}) {
   const log = options.log ?? createLogger(config.LOG_LEVEL);
-  const { db, sql } = createDatabase(config.DATABASE_URL);
+  const { db, sql } = createDatabase(config.DATABASE_URL, { prepare: config.DATABASE_PREPARE });
   const logRedisError = (err: Error) => log.warn({ err: err.message }, "redis connection lost; retrying");
   // Commands issued in the same tick (many updates at once) go to Redis in one write.
   const redis = createRedis(config.REDIS_URL, { enableAutoPipelining: true }, logRedisError);

@@ -67,6 +67,11 @@ const schema = z
       .default("https://api.telegram.org")
       .transform((url) => url.replace(/\/+$/, "")),
     DATABASE_URL: urlWith(["postgres:", "postgresql:"], "postgres://postgres@127.0.0.1:5432/mati").default(DEFAULT_DATABASE_URL),
+    /** false behind a pooler in transaction mode that cannot carry prepared statements (PgBouncer before 1.21). */
+    DATABASE_PREPARE: z
+      .enum(["true", "false"], { error: "must be true or false" })
+      .default("true")
+      .transform((v) => v === "true"),
     REDIS_URL: urlWith(["redis:", "rediss:"], "redis://127.0.0.1:6379").default("redis://127.0.0.1:6379"),
     REDIS_PREFIX: z
       .string()

@@ -20,6 +20,7 @@ describe("configuration", () => {
     expect(config).toMatchObject({
       TELEGRAM_API_ROOT: "https://api.telegram.org",
       DATABASE_URL: "postgres://postgres@127.0.0.1:5432/mati",
+      DATABASE_PREPARE: true,
       REDIS_URL: "redis://127.0.0.1:6379",
       REDIS_PREFIX: "mati",
       ADMIN_TELEGRAM_IDS: [],
