@@ -12,10 +12,12 @@
  * (the same figure as mati_update_duration_seconds); for echo the same span
  * measured by its first middleware.
  */
+import { Socket } from "node:net";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import type { Bot } from "grammy";
 import type { Update } from "grammy/types";
 import { TEST_TOKEN, testBotInfo } from "../test/support/fake-telegram.js";
+import { databaseUrlFor } from "../test/support/urls.js";
 import { startProfile } from "./cpu-profile.js";
 import { installWaitTrace, summariseWaits, traced, type Waits } from "./wait-trace.js";
 
@@ -29,6 +31,14 @@ const tracing = !!process.env.BENCH_TRACE;
 if (tracing) installWaitTrace();
 let waitsOfUpdates: { span: number; waits: Waits }[] = [];
 let redisCommands = 0;
+// Requests written to Postgres (one per round trip: postgres.js writes what a query sends at once).
+let postgresWrites = 0;
+const postgresPort = Number(new URL(databaseUrlFor(dbName)).port || 5432);
+const socketWrite = Socket.prototype.write;
+Socket.prototype.write = function (this: Socket, ...args: unknown[]) {
+  if (this.remotePort === postgresPort) postgresWrites++;
+  return (socketWrite as (...a: unknown[]) => boolean).apply(this, args);
+} as typeof socketWrite;
 const queries = new Map<string, number>();
 let peakRss = 0;
 let cpuAt = process.cpuUsage();
@@ -148,6 +158,7 @@ process.on("message", async (message: { type: string; profile?: string }) => {
       durations = [];
       waitsOfUpdates = [];
       redisCommands = 0;
+      postgresWrites = 0;
       peakRss = process.memoryUsage().rss;
       peakHeap = process.memoryUsage().heapTotal;
       cpuAt = process.cpuUsage();
@@ -175,6 +186,7 @@ process.on("message", async (message: { type: string; profile?: string }) => {
         type: "report",
         durations,
         redisCommands,
+        postgresWrites,
         peakRssMb: peakRss / 1e6,
         peakHeapMb: peakHeap / 1e6,
         cpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,

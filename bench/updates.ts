@@ -72,6 +72,8 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
 interface Report {
   durations: number[];
   redisCommands: number;
+  /** Requests written to Postgres: its round trips. */
+  postgresWrites: number;
   peakRssMb: number;
   peakHeapMb: number;
   cpuPct: number;
@@ -331,8 +333,8 @@ interface Figures {
   /** The five kinds of step (BENCH_STEPS=1: all) with the highest p99, with how often they came. */
   slowest: { label: string; n: number; p50: number; p99: number; waits?: Waits }[];
   updates: number;
-  /** Per update: Bot API calls, Redis commands (the app's connection), Postgres transactions. */
-  perUpdate: { api: number; redis: number; postgres: number };
+  /** Per update: Bot API calls, Redis commands (the app's connection), Postgres transactions and round trips. */
+  perUpdate: { api: number; redis: number; postgres: number; postgresRoundTrips: number };
   seconds: number;
   perSecond: number;
   p50: number;
@@ -372,7 +374,7 @@ async function measure(bot: BotProcess, feed: Feed, work: () => Promise<void>, p
   const updates = feed.delivered - before;
   // Postgres counts transactions within about a second of their end.
   const pgAfter = postgresTransactions ? (await sleep(1500), await postgresTransactions()) : 0;
-  const perUpdate = { api: ([...feed.apiCalls.values()].reduce((a, b) => a + b, 0) - apiBefore) / updates, redis: report.redisCommands / updates, postgres: (pgAfter - pgBefore) / updates };
+  const perUpdate = { api: ([...feed.apiCalls.values()].reduce((a, b) => a + b, 0) - apiBefore) / updates, redis: report.redisCommands / updates, postgres: (pgAfter - pgBefore) / updates, postgresRoundTrips: report.postgresWrites / updates };
   const slowest = [...feed.bySteps.entries()]
     .map(([label, updates]) => {
       const s = updates.map((u) => u.span).sort((a, b) => a - b);
@@ -525,7 +527,7 @@ const paced = (bot: string) => results.find((r) => r.bot === bot && r.phase === 
 console.log(`\nupdates benchmark: ${USERS} simulated users flat out, local Bot API stand-in over HTTP, long polling`);
 console.log(mix);
 const mf = results[0]!.figures.perUpdate;
-console.log(`mati, per update (flat out): ${mf.api.toFixed(2)} Bot API calls, ${mf.redis.toFixed(2)} Redis commands (besides BullMQ), ${mf.postgres.toFixed(2)} Postgres transactions`);
+console.log(`mati, per update (flat out): ${mf.api.toFixed(2)} Bot API calls, ${mf.redis.toFixed(2)} Redis commands (besides BullMQ), ${mf.postgres.toFixed(2)} Postgres transactions in ${mf.postgresRoundTrips.toFixed(2)} round trips`);
 console.log("bot   phase      updates  time(s)  updates/s  p50(ms)  p99(ms)  max(ms)  peak RSS (MB)  heap (MB)  CPU %  CPU ms/update  GC %  max GC (ms)  loop lag p99");
 for (const r of results) console.log(row(r));
 console.log(
