@@ -102,6 +102,8 @@ if (mode === "mati") {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
     // The app's own setting, when given (how many updates one process has in hand at once).
     ...(process.env.UPDATE_CONCURRENCY ? { UPDATE_CONCURRENCY: process.env.UPDATE_CONCURRENCY } : {}),
+    // DATABASE_PREPARE=false: the same build with statements unprepared (two round trips each), to compare.
+    ...(process.env.DATABASE_PREPARE ? { DATABASE_PREPARE: process.env.DATABASE_PREPARE } : {}),
   });
   const app = await createApp(config, { botInfo: testBotInfo });
   const observe = app.metrics.update.bind(app.metrics);
