@@ -38,7 +38,8 @@
  * guard is lifted (simulated users tap faster than people). Own database
  * and Redis prefix, removed afterwards. UPDATE_CONCURRENCY, when set, is passed
  * to the bot (12 and 25 gave 504 and 588 updates/s against 583 at the default 50
- * on 2 cores: the work is CPU, so fewer at once only queue longer). Diagnostics: BENCH_QUERIES=1 prints
+ * on 2 cores: the work is CPU, so fewer at once only queue longer); so is DATABASE_PREPARE (false: the
+ * same build with its statements unprepared, to compare). Diagnostics: BENCH_QUERIES=1 prints
  * the SQL the bot ran, counted; BENCH_EXPOSE_GC=1 the heap left after a full GC.
  */
 import { fork, type ChildProcess } from "node:child_process";
