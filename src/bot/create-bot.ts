@@ -15,14 +15,14 @@ import type { Logger } from "../log.js";
 import type { Metrics } from "../http/metrics.js";
 import type { MatiContext, MatiConversationContext } from "./context.js";
 import type { Feature } from "./feature.js";
-import { reviveUser, slimConversationState } from "./conversation-state.js";
+import { recordSnapshot, slimConversationState, type PersonSnapshot } from "./conversation-state.js";
 import { reportUnreachable } from "./telegram-reach.js";
 import { markLiveAnswers, skipReplayedWaits } from "./telegram-http.js";
 import { chatStateOf, setChatState, updateGate } from "./update-gate.js";
 import { AnsweredCallbacks, errorBoundary, floodGuard, loadPersonAndLanguage, slowDownNotice, UpdatesInFlight } from "./middleware.js";
 
 /** Bump when any conversation changes shape: old saved states are then dropped instead of replayed. */
-export const CONVERSATION_STATE_VERSION = 2;
+export const CONVERSATION_STATE_VERSION = 3;
 
 export interface BotDeps {
   config: Config;
@@ -112,8 +112,8 @@ export function createBot(deps: BotDeps): Bot<MatiContext> {
           ctx.api.config.use(skipReplayedWaits);
           ctx.api.config.use(retry);
           const snapshot = await conversation.external({
-            task: (outer) => ({ user: outer.user, lang: outer.lang }),
-            afterLoad: (value) => ({ ...value, user: reviveUser(value.user) }),
+            task: (outer): PersonSnapshot => ({ user: outer.user, lang: outer.lang }),
+            ...recordSnapshot(conversation),
           });
           ctx.user = snapshot.user;
           ctx.lang = snapshot.lang;

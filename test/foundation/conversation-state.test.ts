@@ -1,10 +1,11 @@
 /**
  * What a conversation's saved state keeps: the bot's own messages slimmed to
  * where they are, what people sent kept whole, and the person's dates given
- * back their type after the JSON round trip through Redis.
+ * back their type after the JSON round trip through Redis, and the person
+ * recorded at a step only when they changed since the step before.
  */
 import { describe, expect, it } from "vitest";
-import { reviveUser, slimConversationState } from "../../src/bot/conversation-state.js";
+import { recordSnapshot, reviveUser, slimConversationState, type PersonSnapshot } from "../../src/bot/conversation-state.js";
 import type { User } from "../../src/db/schema/index.js";
 
 const botMessage = {
@@ -51,5 +52,46 @@ describe("the saved conversation state", () => {
     expect(revived.updatedAt).toEqual(at);
     expect(revived.onboardedAt).toBeNull();
     expect(reviveUser(undefined)).toBeUndefined();
+  });
+
+  it("records the person at a step only when they changed, and gives every step its person back on replay", () => {
+    const at = new Date("2026-11-30T03:00:00Z");
+    const sokha = { id: 1, telegramId: 7, firstName: "Sokha", language: "km", communeCode: null, consentedAt: at, updatedAt: at } as unknown as User;
+    const placed = { ...sokha, communeCode: "040611", updatedAt: new Date("2026-11-30T03:01:00Z") } as User;
+    // What each step saw live: the same person twice (the second a fresh row from the database), then changed, then again.
+    const live: PersonSnapshot[] = [
+      { user: sokha, lang: "km" },
+      { user: { ...sokha, consentedAt: new Date(at) }, lang: "km" },
+      { user: placed, lang: "km" },
+      { user: placed, lang: "en" },
+    ];
+
+    // Live, each step records (through JSON, as in Redis) and reads back at once.
+    const run = {};
+    const steps = recordSnapshot(run);
+    const saved = live.map((snapshot) => {
+      const recorded = JSON.stringify(steps.beforeStore(snapshot));
+      steps.afterLoad(structuredClone(JSON.parse(recorded)));
+      return recorded;
+    });
+    expect(saved.map((r) => (r === '"same"' ? "same" : "person"))).toEqual(["person", "same", "person", "person"]);
+
+    // The next update replays them in a run of its own.
+    const replay = recordSnapshot({});
+    const replayed = saved.map((recorded) => replay.afterLoad(JSON.parse(recorded)));
+    expect(replayed.map((s) => s.lang)).toEqual(["km", "km", "km", "en"]);
+    expect(replayed[1]!.user).toEqual(sokha);
+    expect(replayed[1]!.user!.consentedAt).toBeInstanceOf(Date);
+    expect(replayed[2]!.user!.communeCode).toBe("040611");
+    expect(replayed[3]!.user).toEqual(placed);
+  });
+
+  it("starts every run afresh: its first step is recorded in full, and 'same' there is refused", () => {
+    const snapshot: PersonSnapshot = { user: undefined, lang: "en" };
+    const first = recordSnapshot({});
+    first.afterLoad(first.beforeStore(snapshot));
+    expect(first.beforeStore(snapshot)).toBe("same");
+    expect(recordSnapshot({}).beforeStore(snapshot)).toEqual(snapshot);
+    expect(() => recordSnapshot({}).afterLoad("same" as never)).toThrow(/first step/);
   });
 });
