@@ -126,10 +126,12 @@ function samePerson(a: User | undefined, b: User | undefined): boolean {
  * How a conversation's plugin records the person and language at each step
  * (`conversation.external({ task, ...recordSnapshot(conversation) })`).
  *
- * Why: every step of a conversation records them, and they nearly always are
- * what they were a step before. Recorded in full each time, the person was
- * some 45% of a saved complaint's state, parsed, cloned and written again at
- * every step. A step whose snapshot equals the previous step's records "same";
+ * Why: every step of a conversation records them, and outside onboarding
+ * (which changes the person at each step) they nearly always are what they
+ * were a step before. Recorded in full each time, the person was about 45% of
+ * a saved complaint's state, parsed, cloned and written again at every step;
+ * a rating near its end saved 9.5 KB, now 6.3 KB (bench:updates, 300 users).
+ * A step whose snapshot equals the previous step's records "same";
  * loading it gives the previous step's snapshot again (the same object).
  * The steps of a run come in order, live or replayed, so "the previous step"
  * is the same one when the state is written and when it is read back.
