@@ -62,9 +62,9 @@ function preparingStatements(sql: postgres.Sql): postgres.Sql {
     get(target, property, receiver) {
       if (property === "unsafe") {
         return (query: string, params?: unknown[], options?: { prepare?: boolean }) => {
-          const count = params?.length ?? 0;
-          const prepare = count > 0 && count <= MAX_PREPARED_PARAMETERS ? true : options?.prepare;
-          return target.unsafe(query, params as never, { ...options, prepare });
+          // Without parameters postgres.js sends the text as a simple query: nothing to prepare.
+          const worthPreparing = Array.isArray(params) && params.length > 0 && params.length <= MAX_PREPARED_PARAMETERS;
+          return worthPreparing ? target.unsafe(query, params as never, { ...options, prepare: true }) : target.unsafe(query, params as never, options);
         };
       }
       // A transaction (and a savepoint within it) runs on a client of its own: the same applies there.
