@@ -5,6 +5,7 @@ import { communes } from "../../support/areas.js";
 import { useTestEnvironment } from "../../support/env.js";
 import { returningCitizen } from "../../support/onboarding.js";
 import { translator } from "../../../src/i18n.js";
+import { CONVERSATION_STATE_VERSION } from "../../../src/bot/create-bot.js";
 import { createHarness, useHarness, type Person } from "../../support/harness.js";
 
 const env = useTestEnvironment();
@@ -286,6 +287,28 @@ describe("/rate, what people do instead of answering", () => {
     expect(p.last().text).toContain("Which service did you use?");
     await p.send("/help");
     expect(p.last().text).toContain("What Mati can do");
+  });
+
+  it("a rating saved by a release with another state version is dropped: its buttons are expired, /rate starts afresh", async () => {
+    const p = await citizen("en");
+    await p.send("/rate");
+    await p.press("Health centre");
+    const question = p.last();
+    // As if an earlier release had saved it (README, Deploys).
+    const key = `${env.redisPrefix}:conversation:${p.id}`;
+    const saved = JSON.parse((await env.redis.get(key))!);
+    expect(saved.version[1]).toBe(CONVERSATION_STATE_VERSION);
+    saved.version[1] = CONVERSATION_STATE_VERSION - 1;
+    await env.redis.set(key, JSON.stringify(saved), "KEEPTTL");
+
+    await p.press("Skip ➡️", question);
+    // Expired, with the main menu to go on from; the old question is left as it was.
+    expect(p.toasts().at(-1)).toBe("This button has expired.");
+    expect(p.last().text).toContain("What would you like to do?");
+    expect(p.messages().find((m) => m.message_id === question.message_id)?.text).toBe(question.text);
+    await p.send("/rate");
+    expect(p.last().text).toContain("Which service did you use?");
+    expect(await ratingsOf(p)).toHaveLength(0);
   });
 
   it("without a commune, asks where first with the picker, saves it, and goes on to the rating", async () => {
