@@ -12,14 +12,12 @@
  * (the same figure as mati_update_duration_seconds); for echo the same span
  * measured by its first middleware.
  */
-import { Socket } from "node:net";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import type { Bot } from "grammy";
 import type { Update } from "grammy/types";
 import { TEST_TOKEN, testBotInfo } from "../test/support/fake-telegram.js";
-import { databaseUrlFor } from "../test/support/urls.js";
 import { startProfile } from "./cpu-profile.js";
-import { installWaitTrace, summariseWaits, traced, type Waits } from "./wait-trace.js";
+import { installWaitTrace, serviceOf, summariseWaits, traced, watchSocketWrites, type Waits } from "./wait-trace.js";
 
 const [mode, apiRoot, dbName] = process.argv.slice(2) as ["mati" | "echo", string, string];
 const send = (message: unknown) => process.send!(message);
@@ -31,14 +29,11 @@ const tracing = !!process.env.BENCH_TRACE;
 if (tracing) installWaitTrace();
 let waitsOfUpdates: { span: number; waits: Waits }[] = [];
 let redisCommands = 0;
-// Requests written to Postgres (one per round trip: postgres.js writes what a query sends at once).
+// Requests written to Postgres: its round trips.
 let postgresWrites = 0;
-const postgresPort = Number(new URL(databaseUrlFor(dbName)).port || 5432);
-const socketWrite = Socket.prototype.write;
-Socket.prototype.write = function (this: Socket, ...args: unknown[]) {
-  if (this.remotePort === postgresPort) postgresWrites++;
-  return (socketWrite as (...a: unknown[]) => boolean).apply(this, args);
-} as typeof socketWrite;
+watchSocketWrites((socket) => {
+  if (serviceOf(socket) === "postgres") postgresWrites++;
+});
 const queries = new Map<string, number>();
 let peakRss = 0;
 let cpuAt = process.cpuUsage();

@@ -36,30 +36,42 @@ export interface WaitBreakdown {
 const current = new AsyncLocalStorage<Waits>();
 const pending = new WeakMap<Socket, { waits: Waits; since: number }>();
 
-const kindOf = (socket: Socket): "postgres" | "redis" | undefined =>
+/** Which service a socket talks to, by its port. */
+export const serviceOf = (socket: Socket): "postgres" | "redis" | undefined =>
   socket.remotePort === 5432 ? "postgres" : socket.remotePort === 6379 ? "redis" : undefined;
+
+const writeWatchers: ((socket: Socket) => void)[] = [];
+
+/** Calls `seen` with each socket about to be written to (postgres.js and ioredis write a request at once: one write, one round trip). */
+export function watchSocketWrites(seen: (socket: Socket) => void): void {
+  if (writeWatchers.length === 0) {
+    const write = Socket.prototype.write;
+    Socket.prototype.write = function (this: Socket, ...args: unknown[]) {
+      for (const watcher of writeWatchers) watcher(this);
+      return (write as (...a: unknown[]) => boolean).apply(this, args);
+    } as typeof Socket.prototype.write;
+  }
+  writeWatchers.push(seen);
+}
 
 /** Starts charging round trips to the update running when each was asked for. */
 export function installWaitTrace(): void {
   // Postgres and Redis: postgres.js and ioredis read their sockets with 'data' listeners, so one more does no harm.
-  const write = Socket.prototype.write;
-  Socket.prototype.write = function (this: Socket, ...args: unknown[]) {
+  watchSocketWrites((socket) => {
     const waits = current.getStore();
-    const kind = kindOf(this);
-    if (waits && kind && !pending.has(this)) {
-      if (!(this as { traced?: boolean }).traced) {
-        (this as { traced?: boolean }).traced = true;
-        this.prependListener("data", () => {
-          const open = pending.get(this);
-          if (!open) return;
-          pending.delete(this);
-          open.waits[kind] += performance.now() - open.since;
-        });
-      }
-      pending.set(this, { waits, since: performance.now() });
+    const kind = serviceOf(socket);
+    if (!waits || !kind || pending.has(socket)) return;
+    if (!(socket as { traced?: boolean }).traced) {
+      (socket as { traced?: boolean }).traced = true;
+      socket.prependListener("data", () => {
+        const open = pending.get(socket);
+        if (!open) return;
+        pending.delete(socket);
+        open.waits[kind] += performance.now() - open.since;
+      });
     }
-    return (write as (...a: unknown[]) => boolean).apply(this, args);
-  } as typeof Socket.prototype.write;
+    pending.set(socket, { waits, since: performance.now() });
+  });
   // The Bot API: undici reads its sockets itself (a 'data' listener would break it), but it reports each request.
   const asked = new WeakMap<object, { waits: Waits; since: number }>();
   channel("undici:request:create").subscribe((event) => {
