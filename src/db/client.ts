@@ -58,25 +58,25 @@ const MAX_PREPARED_PARAMETERS = 50;
  * max_prepared_statements), or DATABASE_PREPARE=false turns this off.
  */
 function preparingStatements(sql: postgres.Sql): postgres.Sql {
+  // Looked up on `sql` at each call (not bound once), so that a wrapper put on the client later (a test counting statements) sees them.
+  const unsafe = (query: string, params?: unknown[], options?: { prepare?: boolean }) => {
+    // Without parameters postgres.js sends the text as a simple query: nothing to prepare.
+    const worthPreparing = Array.isArray(params) && params.length > 0 && params.length <= MAX_PREPARED_PARAMETERS;
+    return worthPreparing ? sql.unsafe(query, params as never, { ...options, prepare: true }) : sql.unsafe(query, params as never, options);
+  };
+  // A transaction (and a savepoint within it) runs on a client of its own: the same applies there.
+  const opening = (method: "begin" | "savepoint") => (...args: unknown[]) => {
+    const work = args.at(-1) as (tx: postgres.Sql) => unknown;
+    const open = Reflect.get(sql, method) as (...a: unknown[]) => unknown;
+    return open(...args.slice(0, -1), (tx: postgres.Sql) => work(preparingStatements(tx)));
+  };
+  const replaced = new Map<PropertyKey, unknown>([
+    ["unsafe", unsafe],
+    ["begin", opening("begin")],
+    ["savepoint", opening("savepoint")],
+  ]);
   return new Proxy(sql, {
-    get(target, property, receiver) {
-      if (property === "unsafe") {
-        return (query: string, params?: unknown[], options?: { prepare?: boolean }) => {
-          // Without parameters postgres.js sends the text as a simple query: nothing to prepare.
-          const worthPreparing = Array.isArray(params) && params.length > 0 && params.length <= MAX_PREPARED_PARAMETERS;
-          return worthPreparing ? target.unsafe(query, params as never, { ...options, prepare: true }) : target.unsafe(query, params as never, options);
-        };
-      }
-      // A transaction (and a savepoint within it) runs on a client of its own: the same applies there.
-      if (property === "begin" || property === "savepoint") {
-        return (...args: unknown[]) => {
-          const work = args.at(-1) as (tx: postgres.Sql) => unknown;
-          const open = Reflect.get(target, property) as (...a: unknown[]) => unknown;
-          return open(...args.slice(0, -1), (tx: postgres.Sql) => work(preparingStatements(tx)));
-        };
-      }
-      return Reflect.get(target, property, receiver);
-    },
+    get: (target, property, receiver) => (replaced.has(property) ? replaced.get(property) : Reflect.get(target, property, receiver)),
   });
 }
 
