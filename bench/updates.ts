@@ -28,11 +28,15 @@
  *
  * Each phase also reports Mati's garbage-collection pauses (share of the
  * phase's time, longest pause) and the event loop's lag (99th percentile):
- * where the tail of the latency comes from.
+ * where the tail of the latency comes from; and, on Linux, the machine's CPU
+ * (bench/machine-cpu.ts): how busy it was, and per update the CPU of the bot,
+ * of this process (the simulated users, the stand-in), of Postgres and of
+ * Redis, which share the machine: what one update costs the machine in all.
  *
  * Then the same updates (each user's recorded steps, in order, with the same
  * pauses) against the echo bot, and the ratio. BENCH_PROFILE=DIR writes a CPU
- * profile of Mati during the flat-out phase and prints its heaviest functions.
+ * profile of Mati during the flat-out phase and prints its heaviest functions
+ * and its time by whose code ran (Mati's own, each package, the GC).
  * Mati runs with the Docker image's NODE_OPTIONS (its heap cap; BENCH_NODE_FLAGS
  * overrides) and logs at LOG_LEVEL info (BENCH_LOG_LEVEL) to /dev/null; the flood
  * guard is lifted (simulated users tap faster than people). Own database
@@ -55,6 +59,8 @@ import { seedSmallGazetteer } from "../test/support/areas.js";
 import { adminDatabaseUrl, databaseUrlFor, redisUrl } from "../test/support/urls.js";
 import { deleteRedisKeys } from "../test/support/scratch.js";
 import { compiledForBench } from "./compiled.js";
+import { heaviestFunctions, summariseOwners } from "./cpu-profile.js";
+import { cpuSnapshot, describeCpu } from "./machine-cpu.js";
 import type { summariseWaits, WaitBreakdown, Waits } from "./wait-trace.js";
 
 const USERS = Number(process.env.BENCH_USERS ?? process.env.BENCH_N ?? 1000);
@@ -346,6 +352,8 @@ interface Figures {
   cpuPct: number;
   gc: Report["gc"];
   loopDelayP99Ms: number;
+  /** The whole machine's CPU over the phase, per update (Linux). */
+  machine?: string;
 }
 
 async function measure(bot: BotProcess, feed: Feed, work: () => Promise<void>, profile?: string, postgresTransactions?: () => Promise<number>): Promise<Figures> {
@@ -355,6 +363,7 @@ async function measure(bot: BotProcess, feed: Feed, work: () => Promise<void>, p
   const pgBefore = (await postgresTransactions?.()) ?? 0;
   const before = feed.delivered;
   feed.bySteps = new Map();
+  const cpuBefore = cpuSnapshot();
   const started = performance.now();
   let last = -1;
   const progress = setInterval(() => {
@@ -363,6 +372,7 @@ async function measure(bot: BotProcess, feed: Feed, work: () => Promise<void>, p
   }, 10_000);
   await Promise.race([work(), bot.crashed]).finally(() => clearInterval(progress));
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpuSnapshot();
   const report = await bot.report(profile);
   if (report.profile) say(`  CPU profile: ${report.profile}`);
   if (report.waits) {
@@ -388,7 +398,7 @@ async function measure(bot: BotProcess, feed: Feed, work: () => Promise<void>, p
     .filter((s) => s.n >= 20)
     .sort((a, b) => b.p99 - a.p99)
     .slice(0, process.env.BENCH_STEPS ? undefined : 5);
-  return { slowest, updates, perUpdate, seconds, perSecond: updates / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN, peakRssMb: report.peakRssMb, peakHeapMb: report.peakHeapMb, cpuPct: report.cpuPct, gc: report.gc, loopDelayP99Ms: report.loopDelayP99Ms };
+  return { slowest, updates, perUpdate, seconds, perSecond: updates / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN, peakRssMb: report.peakRssMb, peakHeapMb: report.peakHeapMb, cpuPct: report.cpuPct, gc: report.gc, loopDelayP99Ms: report.loopDelayP99Ms, machine: describeCpu(cpuBefore, cpuAfter, updates, (report.cpuPct / 100) * seconds * 1000) };
 }
 
 /** Runs `run` for every user at once (flat out), or with pauses for PACED_SECONDS (paced). */
@@ -403,21 +413,6 @@ async function drive<T>(users: T[], run: (user: T, stopped: () => boolean) => Pr
 
 /** Pauses between one person's steps that, over `users` people, offer about RATE updates per second. */
 const pausingFor = (users: number) => () => -Math.log(1 - Math.random()) * ((users / RATE) * 1000);
-
-function summariseProfile(path: string): string[] {
-  type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] };
-  const profile = JSON.parse(readFileSync(path, "utf8")) as { nodes: Node[] };
-  const self = new Map<string, number>();
-  let total = 0;
-  for (const node of profile.nodes) {
-    const hits = node.hitCount ?? 0;
-    total += hits;
-    const where = node.callFrame.url.replace(/^.*\/(node_modules\/)?/, (m) => (m.includes("node_modules") ? "node_modules/" : ""));
-    const key = `${node.callFrame.functionName || "(anonymous)"} ${where}:${node.callFrame.lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + hits);
-  }
-  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `  ${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
-}
 
 // ── The run ──────────────────────────────────────────────────────────────
 
@@ -537,9 +532,13 @@ console.log(
 console.log(
   `targets: ≥ 1000 updates/s ${flat("mati").perSecond >= 1000 ? "met" : "missed"} (${flat("mati").perSecond.toFixed(0)}); p99 < 30 ms at ${RATE}/s ${paced("mati").p99 < 30 ? "met" : "missed"} (${paced("mati").p99.toFixed(1)}); RSS < 200 MB ${Math.max(flat("mati").peakRssMb, paced("mati").peakRssMb) < 200 ? "met" : "missed"} (${Math.max(flat("mati").peakRssMb, paced("mati").peakRssMb).toFixed(0)})`,
 );
+for (const r of results) if (r.figures.machine) console.log(`machine, ${r.bot} ${r.phase}: ${r.figures.machine}`);
 console.log(`mati paced, the slowest kinds of step (handleUpdate's span; p50 / p99 ms, count): ${paced("mati").slowest.map((s) => `${s.label} ${s.p50.toFixed(0)}/${s.p99.toFixed(0)} (${s.n}${s.waits ? `; waits Postgres ${s.waits.postgres.toFixed(1)}, Redis ${s.waits.redis.toFixed(1)}, Bot API ${s.waits.api.toFixed(1)}` : ""})`).join("; ")}`);
 if (PROFILE_DIR) {
+  const profile = `${PROFILE_DIR}/updates-mati.cpuprofile`;
   console.log("heaviest functions of mati, flat out (self time):");
-  for (const line of summariseProfile(`${PROFILE_DIR}/updates-mati.cpuprofile`)) console.log(line);
+  for (const line of await heaviestFunctions(profile)) console.log(line);
+  console.log("mati's CPU by whose code ran, flat out (native calls charged to their caller):");
+  for (const line of await summariseOwners(profile)) console.log(line);
 }
 process.exit(0);
