@@ -79,7 +79,7 @@ export async function heaviestFunctions(path: string, count = 15): Promise<strin
  * added up by owner it says how much of the time is Mati's code at all, and
  * how much the frameworks it runs on, which no change to Mati's code removes.
  */
-export async function cpuByOwner(path: string): Promise<{ owner: string; share: number }[]> {
+async function cpuByOwner(path: string): Promise<{ owner: string; share: number }[]> {
   const nodes = await readProfile(path);
   const parentOf = new Map<number, ProfileNode>();
   for (const node of nodes) for (const child of node.children ?? []) parentOf.set(child, node);
