@@ -15,7 +15,6 @@ import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 
 export interface CpuSnapshot {
-  at: number;
   /** Jiffies of the whole machine: all, idle (with iowait), steal. */
   machine: { total: number; idle: number; steal: number } | undefined;
   /** CPU ms of the named services' processes (exited children they waited for included). */
@@ -73,7 +72,7 @@ const SERVICES = { postgres: /^postgres/, redis: /^redis-server/ };
 
 export function cpuSnapshot(): CpuSnapshot {
   const self = process.cpuUsage();
-  return { at: performance.now(), machine: machineJiffies(), services: serviceCpu(SERVICES), self: (self.user + self.system) / 1000 };
+  return { machine: machineJiffies(), services: serviceCpu(SERVICES), self: (self.user + self.system) / 1000 };
 }
 
 /** One line: the machine's busy share over the phase, and CPU ms per update of the bot, the benchmark itself and each service. */
